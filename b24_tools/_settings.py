@@ -1,0 +1,183 @@
+"""`B24Settings`: every `B24_*` environment variable, read at the edge (CLI, `from_env()`).
+
+Library classes take explicit arguments; only entry points read the environment. The reference tool's names
+work unchanged; `B24_WEBHOOK_URL` is accepted as the portal shows it (`https://PORTAL/rest/1/CODE/`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ._errors import B24ConfigError
+
+__all__ = ["B24Settings", "is_loopback_host", "split_webhook_url", "normalize_portal_url"]
+
+RateLimiterKind = Literal["file", "memory", "redis", "off"]
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses (the only hosts allowed over plain http)."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_portal_url(domain: str) -> str:
+    """`portal.bitrix24.com` → `https://portal.bitrix24.com`; keeps an explicit scheme and port; no trailing slash.
+
+    Plain `http://` is refused unless the host is loopback (the local emulator).
+    """
+    raw = domain.strip().rstrip("/")
+    if not raw:
+        raise B24ConfigError("empty portal address", hint="set B24_DOMAIN or B24_WEBHOOK_URL")
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise B24ConfigError(f"portal address {domain!r} is not an http(s) URL", hint="use https://PORTAL")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise B24ConfigError(
+            f"plain http is refused for {parts.hostname}: Bitrix24 portals are HTTPS-only",
+            hint="use https://, or a loopback host (127.0.0.1, localhost) for the local emulator",
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def split_webhook_url(url: str) -> tuple[str, int, str]:
+    """`https://PORTAL/rest/1/CODE/` → (`https://PORTAL`, 1, `CODE`). Raises `B24ConfigError` naming the shape."""
+    parts = urlsplit(url.strip())
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) >= 4 and segments[0] == "rest" and segments[1] == "api":
+        segments = [segments[0], *segments[2:]]
+    if len(segments) < 3 or segments[0] != "rest" or not segments[1].isdigit() or not segments[2]:
+        raise B24ConfigError(
+            "B24_WEBHOOK_URL must look like https://PORTAL/rest/USER_ID/CODE/",
+            hint="copy the inbound webhook URL from Developer resources, without the method name",
+        )
+    base = normalize_portal_url(f"{parts.scheme}://{parts.netloc}")
+    return base, int(segments[1]), segments[2]
+
+
+class B24Settings(BaseSettings):
+    """All settings of b24-tools. Environment prefix `B24_`; a `.env` file in the working directory is read."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="B24_", env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # -- portal and auth (reference names) --
+    domain: str | None = Field(None, description="Portal address, e.g. your-portal.bitrix24.com")
+    auth_mode: Literal["webhook", "oauth"] = Field("webhook", description="webhook | oauth")
+    webhook_url: SecretStr | None = Field(None, description="Full inbound webhook URL https://PORTAL/rest/1/CODE/")
+    webhook_user_id: int | None = Field(None, description="Webhook owner user id (with B24_WEBHOOK_CODE)")
+    webhook_code: SecretStr | None = Field(None, description="Webhook secret code, without the user id prefix")
+    access_token: SecretStr | None = Field(None, description="OAuth access token")
+    refresh_token: SecretStr | None = Field(None, description="OAuth refresh token")
+    client_id: str | None = Field(None, description="OAuth application client_id")
+    client_secret: SecretStr | None = Field(None, description="OAuth application client_secret")
+    oauth_server: str = Field("https://oauth.bitrix.info", description="OAuth server that serves /oauth/token/")
+    token_file: Path = Field(Path(".runtime/b24_tokens.json"), description="Where rotated OAuth tokens are stored")
+    rest_v3: bool = Field(False, description="Prefer REST 3.0 (/rest/api/) where the method exists there")
+
+    # -- client behaviour --
+    timeout: float = Field(30.0, description="HTTP timeout in seconds")
+    max_retries: int = Field(5, description="Attempts for retryable failures of reads")
+    operating_wait_max: float = Field(60.0, description="Max seconds to wait for OPERATION_TIME_LIMIT reset")
+
+    # -- rate limiter (reference names) --
+    rate_limiter: RateLimiterKind = Field("file", description="file | memory | redis | off")
+    rate_limiter_preset: Literal["standard", "enterprise"] = Field("standard", description="standard | enterprise")
+    rate_limiter_rate: float | None = Field(None, description="Drain rate, requests per second (overrides preset)")
+    rate_limiter_burst: float | None = Field(None, description="Bucket size (overrides preset)")
+    rate_limiter_file: Path = Field(Path(".runtime/bitrix24_rate_limiter.sqlite"), description="File limiter state")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the redis limiter")
+
+    # -- policy (reference names) --
+    packs: str = Field("core", description="Comma list of packs, or none")
+    method_allowlist: str = Field("", description="Extra allowlist patterns, comma separated (user.*)")
+    require_plan: bool = Field(False, description="Writes must go through a reviewed plan")
+
+    # -- persistence, audit, review --
+    runtime_dir: Path = Field(Path(".runtime"), description="Where local state lives")
+    database_url: str | None = Field(None, description="postgresql://… for checkpoints and store (else SQLite)")
+    sqlite_path: Path = Field(Path(".runtime/b24.sqlite"), description="SQLite checkpoints + store")
+    audit_file: Path = Field(Path(".runtime/bitrix24_audit.jsonl"), description="JSONL audit export")
+    plan_ttl_sec: int = Field(3 * 24 * 3600, description="How long a pending plan may wait for review")
+    idempotency_ttl_sec: int = Field(86400, description="How long idempotency results are kept")
+    encryption_key: SecretStr | None = Field(None, description="AES key (16/24/32 bytes) to encrypt checkpoints")
+    reviewer_token: SecretStr | None = Field(None, description="Token reviewers use to sign in to the inbox")
+    reviewer_password_hash: SecretStr | None = Field(None, description="pbkdf2 hash of the reviewer password")
+    session_secret: SecretStr | None = Field(None, description="Secret that signs inbox session cookies")
+
+    # -- events --
+    application_token: SecretStr | None = Field(None, description="application_token expected on inbound events")
+    events_db: Path = Field(Path(".runtime/b24_events.sqlite"), description="Durable inbound event queue")
+
+    # -- agent --
+    model: str | None = Field(None, description="Chat model for graphs/agent.py, e.g. openai:gpt-4.1-mini")
+
+    @field_validator("webhook_user_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: object) -> object:
+        return None if v == "" else v
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> B24Settings:
+        if self.webhook_url is not None and self.webhook_url.get_secret_value():
+            base, user_id, code = split_webhook_url(self.webhook_url.get_secret_value())
+            self.domain = self.domain or base
+            self.webhook_user_id = user_id
+            self.webhook_code = SecretStr(code)
+            self.auth_mode = "webhook"
+        if self.domain:
+            self.domain = normalize_portal_url(self.domain)
+        return self
+
+    def require_portal(self) -> B24Settings:
+        """Raise one `B24ConfigError` naming the variables to set when the auth combination is incomplete."""
+        if self.auth_mode == "webhook":
+            if not self.domain or self.webhook_user_id is None or not _has(self.webhook_code):
+                raise B24ConfigError(
+                    "webhook auth needs B24_WEBHOOK_URL, or B24_DOMAIN + B24_WEBHOOK_USER_ID + B24_WEBHOOK_CODE",
+                    hint="set them in the environment or .env (see .env.example)",
+                )
+        else:
+            if not self.domain or not _has(self.access_token):
+                raise B24ConfigError(
+                    "oauth auth needs B24_DOMAIN and B24_ACCESS_TOKEN "
+                    "(plus B24_REFRESH_TOKEN, B24_CLIENT_ID, B24_CLIENT_SECRET for automatic refresh)",
+                    hint="set them in the environment or .env (see .env.example)",
+                )
+            if _has(self.refresh_token) and (not self.client_id or not _has(self.client_secret)):
+                raise B24ConfigError(
+                    "B24_REFRESH_TOKEN is set but refresh also needs B24_CLIENT_ID and B24_CLIENT_SECRET",
+                    hint="set both, or unset B24_REFRESH_TOKEN to disable refresh",
+                )
+        return self
+
+    def limiter_rate_burst(self) -> tuple[float, float]:
+        """The limiter's (rate, burst): preset with a small safety margin, then the explicit overrides."""
+        rate, burst = (5.0, 250.0) if self.rate_limiter_preset == "enterprise" else (2.0, 50.0)
+        rate, burst = rate * 0.95, burst - 2
+        if self.rate_limiter_rate is not None:
+            rate = self.rate_limiter_rate
+        if self.rate_limiter_burst is not None:
+            burst = self.rate_limiter_burst
+        return rate, burst
+
+    def pack_list(self) -> list[str]:
+        return [p.strip().lower() for p in self.packs.split(",") if p.strip()]
+
+
+def _has(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value())

@@ -1,0 +1,32 @@
+"""`b24`: the operator CLI. This module only assembles the command groups; each lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from ._cli_approval import audit_app, review_app
+from ._cli_emulator import emulator_app
+from ._cli_events import events_app
+from ._cli_ops import register_ops_commands
+
+app = typer.Typer(
+    name="b24",
+    help="Bitrix24 REST for agents, safe by default: calls, plans and reviews, exports, events, emulator.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+register_ops_commands(app)  # call, packs, diag, export, bulk, demo
+app.add_typer(review_app, name="review")
+app.add_typer(audit_app, name="audit")
+app.add_typer(emulator_app, name="emulator")
+app.add_typer(events_app, name="events")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
