@@ -1,0 +1,194 @@
+"""The inbound receiver: a Starlette app for Bitrix24 outgoing webhooks and application event handlers.
+
+Bitrix24 POSTs `application/x-www-form-urlencoded` bodies with PHP-style keys (`event=ONCRMLEADADD&
+data[FIELDS][ID]=7&ts=...&auth[application_token]=...`); JSON bodies are accepted too. The receiver checks
+`auth[application_token]` against the configured token with a constant-time compare
+(api-reference/events/safe-event-handlers.md). A mismatch answers 401, stores nothing and writes one audit
+line (without the token). Accepted events go to the durable `EventQueue` (de-duplicated), and the handlers
+run after the response is sent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from .._errors import B24ConfigError
+from .._phpquery import decode
+from .._redact import redact, register_secret
+from ._queue import EventQueue
+from ._registry import HandlerContext, HandlerRegistry
+
+__all__ = ["create_receiver_app", "drain_queue", "DrainReport", "JsonlAudit", "verify_application_token"]
+
+MAX_BODY = 1_000_000
+
+
+def verify_application_token(received: Any, expected: str) -> bool:
+    """Constant-time comparison; anything but a non-empty string is a mismatch."""
+    if not isinstance(received, str) or not received or not expected:
+        return False
+    return hmac.compare_digest(received.encode("utf-8"), expected.encode("utf-8"))
+
+
+class JsonlAudit:
+    """Appends one JSON line per event-intake decision (secrets redacted)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(redact({"ts": int(time.time()), **row}), ensure_ascii=True, default=str)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+    def rows(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(x) for x in self.path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+@dataclass
+class DrainReport:
+    handled: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def drain_queue(
+    queue: EventQueue,
+    registry: HandlerRegistry,
+    ctx: HandlerContext,
+    *,
+    max_attempts: int = 5,
+    limit: int = 50,
+    audit: Callable[[dict[str, Any]], None] | None = None,
+) -> DrainReport:
+    """Handle pending events until none is left (failed ones stay pending for the next drain or go dead)."""
+    report = DrainReport()
+    attempted: set[int] = set()
+    while True:
+        batch = queue.claim(limit + len(attempted))
+        for ev in batch:
+            if ev.id in attempted:  # failed earlier in this pass: leave it for the next drain
+                queue.mark(ev.id, "pending")
+        fresh = [ev for ev in batch if ev.id not in attempted]
+        if not fresh:
+            break
+        for ev in fresh:
+            attempted.add(ev.id)
+            try:
+                registry.dispatch(ev, ctx)
+            except Exception as exc:  # a handler failure must not stop the queue
+                status = queue.fail(ev.id, _one_line(exc), max_attempts=max_attempts)
+                report.failed += 1
+                if status == "dead":
+                    report.dead += 1
+                if audit:
+                    audit({"kind": "event_failed", "event": ev.event, "queue_id": ev.id, "status": status,
+                           "error": _one_line(exc)})
+            else:
+                queue.ack(ev.id)
+                report.handled += 1
+    return report
+
+
+def _one_line(exc: BaseException) -> str:
+    from .._redact import redact_text
+
+    return redact_text(f"{type(exc).__name__}: {exc}").splitlines()[0][:500]
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if "json" in content_type:
+        body = json.loads(raw.decode("utf-8") or "{}")
+        if not isinstance(body, dict):
+            raise ValueError("body must be a JSON object")
+        return body
+    return decode(raw.decode("utf-8"))
+
+
+def create_receiver_app(
+    *,
+    application_token: str,
+    queue: EventQueue,
+    registry: HandlerRegistry | None = None,
+    context: HandlerContext | None = None,
+    audit: Callable[[dict[str, Any]], None] | None = None,
+    max_attempts: int = 5,
+    path: str = "/events",
+    run_handlers: bool = True,
+) -> Starlette:
+    """Build the receiver. `application_token` is required: an open endpoint would accept forged events."""
+    if not application_token:
+        raise B24ConfigError(
+            "the event receiver needs the expected application_token",
+            hint="set B24_APPLICATION_TOKEN (shown in the outgoing webhook's settings, or sent in OnAppInstall)",
+        )
+    register_secret(application_token)
+    from ._registry import registry as default_registry
+
+    reg = registry if registry is not None else default_registry
+    ctx = context or HandlerContext()
+
+    def _audit(row: dict[str, Any]) -> None:
+        if audit is not None:
+            audit(row)
+
+    async def receive(request: Request) -> JSONResponse:
+        raw = await request.body()
+        client_host = request.client.host if request.client else None
+        if len(raw) > MAX_BODY:
+            _audit({"kind": "event_rejected", "reason": "body too large", "remote": client_host})
+            return JSONResponse({"error": "PAYLOAD_TOO_LARGE"}, status_code=413)
+        try:
+            body = _parse_body(raw, request.headers.get("content-type", ""))
+        except (ValueError, UnicodeDecodeError):
+            _audit({"kind": "event_rejected", "reason": "unparseable body", "remote": client_host})
+            return JSONResponse({"error": "INVALID_REQUEST", "error_description": "unparseable body"}, 400)
+        auth = body.get("auth") if isinstance(body.get("auth"), dict) else {}
+        event = body.get("event")
+        if not verify_application_token(auth.get("application_token"), application_token):
+            _audit(
+                {
+                    "kind": "event_rejected",
+                    "reason": "application_token mismatch" if auth.get("application_token") else "no application_token",
+                    "event": str(event)[:100] if event else None,
+                    "remote": client_host,
+                }
+            )
+            return JSONResponse({"error": "INVALID_TOKEN", "error_description": "application_token mismatch"}, 401)
+        if not isinstance(event, str) or not event:
+            _audit({"kind": "event_rejected", "reason": "missing event name", "remote": client_host})
+            return JSONResponse({"error": "INVALID_REQUEST", "error_description": "missing event"}, 400)
+        data = body.get("data", {})
+        ts = body.get("ts")
+        extra = {k: body[k] for k in ("event_handler_id",) if k in body}
+        extra["domain"] = auth.get("domain")
+        accepted, row_id = queue.put(event, data, ts=str(ts) if ts is not None else None, extra=extra)
+        _audit({"kind": "event_received" if accepted else "event_duplicate", "event": event.upper(),
+                "queue_id": row_id, "domain": auth.get("domain")})
+        task = None
+        if run_handlers and accepted:
+            task = BackgroundTask(drain_queue, queue, reg, ctx, max_attempts=max_attempts, audit=audit)
+        return JSONResponse({"status": "queued" if accepted else "duplicate", "id": row_id}, background=task)
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "queue": queue.counts()})
+
+    routes = [Route(path, receive, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
+    if path != "/":
+        routes.append(Route("/", receive, methods=["POST"]))
+    return Starlette(routes=routes)
