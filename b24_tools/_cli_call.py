@@ -8,7 +8,7 @@ require-plan → risk confirmation → execute (writes through the approval grap
 from __future__ import annotations
 
 import getpass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -47,7 +47,7 @@ STATUS_EXIT = {
 CALL_EPILOG = (
     "Examples:\n\n"
     "  b24 call user.current\n\n"
-    "  b24 call crm.lead.add --params '{\"fields\":{\"TITLE\":\"Plan demo\"}}' --plan-only\n\n"
+    '  b24 call crm.lead.add --params \'{"fields":{"TITLE":"Plan demo"}}\' --plan-only\n\n'
     "  b24 call --execute-plan PLAN_ID --confirm-write\n\n"
     "  b24 call crm.lead.list --params @filter.json --json | jq .result\n\n" + EXIT_CODES_HELP
 )
@@ -138,26 +138,52 @@ def _finish(payload: dict[str, Any], as_json: bool) -> None:
 
 
 def call_command(
-    method: str = typer.Argument(None, help="Bitrix24 method, e.g. crm.lead.add (omit with --execute-plan)"),
-    params: str = typer.Option("{}", "--params", "-p", help="JSON object, or @file.json (@- for stdin)"),
-    packs: str = typer.Option(None, "--packs", help="Comma list of packs, or none (env B24_PACKS; default core)"),
-    list_packs: bool = typer.Option(False, "--list-packs", help="Print the packs and exit"),
-    method_allowlist: str = typer.Option(
-        None, "--method-allowlist", help="Extra allowlist patterns, e.g. 'user.*' (env B24_METHOD_ALLOWLIST)"
-    ),
-    allow_unlisted: bool = typer.Option(
-        False, "--allow-unlisted", help="Allow a method outside the packs/allowlist (never skips the risk gate)"
-    ),
-    confirm_write: bool = typer.Option(False, "--confirm-write", help="Allow a write"),
-    confirm_destructive: bool = typer.Option(False, "--confirm-destructive", help="Allow a delete/unbind"),
-    plan_only: bool = typer.Option(False, "--plan-only", help="Create a pending plan for review; call nothing"),
-    execute_plan: str = typer.Option(None, "--execute-plan", metavar="PLAN_ID", help="Run a reviewed plan"),
-    idempotency_key: str = typer.Option(None, "--idempotency-key", metavar="KEY", help="Replay-safe key"),
-    require_plan: bool = typer.Option(
-        None, "--require-plan/--no-require-plan", help="Writes only through reviewed plans (env B24_REQUIRE_PLAN)"
-    ),
-    emulator: bool = typer.Option(False, "--emulator", help="Use the local emulator (state in .runtime/)"),
-    json_out: bool = typer.Option(False, "--json", help="JSON output even on a terminal"),
+    method: Annotated[
+        str, typer.Argument(help="Bitrix24 method, e.g. crm.lead.add (omit with --execute-plan)")
+    ] = None,
+    params: Annotated[
+        str, typer.Option("--params", "-p", help="JSON object, or @file.json (@- for stdin)")
+    ] = "{}",
+    packs: Annotated[
+        str, typer.Option("--packs", help="Comma list of packs, or none (env B24_PACKS; default core)")
+    ] = None,
+    list_packs: Annotated[bool, typer.Option("--list-packs", help="Print the packs and exit")] = False,
+    method_allowlist: Annotated[
+        str,
+        typer.Option(
+            "--method-allowlist", help="Extra allowlist patterns, e.g. 'user.*' (env B24_METHOD_ALLOWLIST)"
+        ),
+    ] = None,
+    allow_unlisted: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unlisted", help="Allow a method outside the packs/allowlist (never skips the risk gate)"
+        ),
+    ] = False,
+    confirm_write: Annotated[bool, typer.Option("--confirm-write", help="Allow a write")] = False,
+    confirm_destructive: Annotated[
+        bool, typer.Option("--confirm-destructive", help="Allow a delete/unbind")
+    ] = False,
+    plan_only: Annotated[
+        bool, typer.Option("--plan-only", help="Create a pending plan for review; call nothing")
+    ] = False,
+    execute_plan: Annotated[
+        str, typer.Option("--execute-plan", metavar="PLAN_ID", help="Run a reviewed plan")
+    ] = None,
+    idempotency_key: Annotated[
+        str, typer.Option("--idempotency-key", metavar="KEY", help="Replay-safe key")
+    ] = None,
+    require_plan: Annotated[
+        bool,
+        typer.Option(
+            "--require-plan/--no-require-plan",
+            help="Writes only through reviewed plans (env B24_REQUIRE_PLAN)",
+        ),
+    ] = None,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
 ) -> None:
     """Call one Bitrix24 method, safely: packs + allowlist, risk confirmation, plans, idempotency, audit."""
     as_json = want_json(json_out)
@@ -167,7 +193,9 @@ def call_command(
             fail("Error: --params must be a JSON object")
         settings = load_settings()
         pack_list = parse_packs(packs if packs is not None else settings.packs)
-        allowlist = _allowlist(method_allowlist if method_allowlist is not None else settings.method_allowlist)
+        allowlist = _allowlist(
+            method_allowlist if method_allowlist is not None else settings.method_allowlist
+        )
         if list_packs:
             _print_packs(pack_list, as_json)
             return
@@ -175,11 +203,16 @@ def call_command(
 
         from ._policy import Policy
 
-        policy = Policy(packs=tuple(pack_list), allowlist=tuple(allowlist), allow_unlisted=allow_unlisted,
-                        require_plan=strict)
+        policy = Policy(
+            packs=tuple(pack_list),
+            allowlist=tuple(allowlist),
+            allow_unlisted=allow_unlisted,
+            require_plan=strict,
+        )
         if execute_plan:
-            _execute_plan(execute_plan, method, settings, policy, emulator, confirm_write, confirm_destructive,
-                          as_json)
+            _execute_plan(
+                execute_plan, method, settings, policy, emulator, confirm_write, confirm_destructive, as_json
+            )
             return
         if not method:
             fail("Error: METHOD is required (or --execute-plan PLAN_ID, or --list-packs)")
@@ -197,13 +230,21 @@ def call_command(
             if not is_write:
                 policy.check(name, payload)
                 resp = client.call(name, payload)
-                out = {"status": "ok", "method": name, "risk": risk, "result": resp.result,
-                       "total": resp.total, "next": resp.next}
+                out = {
+                    "status": "ok",
+                    "method": name,
+                    "risk": risk,
+                    "result": resp.result,
+                    "total": resp.total,
+                    "next": resp.next,
+                }
                 emit(out, as_json=as_json, render=_render)
                 return
             with open_approvals(settings, client, policy) as approvals:
                 if plan_only or strict:
-                    res = approvals.submit(name, payload, idempotency_key=idempotency_key, requested_by=_reviewer())
+                    res = approvals.submit(
+                        name, payload, idempotency_key=idempotency_key, requested_by=_reviewer()
+                    )
                     if res.status == "pending" and strict and not plan_only:
                         typer.echo("B24_REQUIRE_PLAN is on: the write waits for review as a plan", err=True)
                     if plan_only and res.status == "pending":
@@ -211,7 +252,9 @@ def call_command(
                         emit(out, as_json=as_json, render=_render)
                         return  # --plan-only did what was asked: exit 0, as the reference
                     _finish(_result_payload(res, method=name, risk=risk), as_json)
-                policy.check(name, payload, confirm_write=confirm_write, confirm_destructive=confirm_destructive)
+                policy.check(
+                    name, payload, confirm_write=confirm_write, confirm_destructive=confirm_destructive
+                )
                 res = approvals.submit(
                     name,
                     payload,
@@ -223,7 +266,9 @@ def call_command(
                 _finish(_result_payload(res, method=name, risk=risk), as_json)
 
 
-_RISK_RULES = frozenset({"risk", "confirm_write", "confirm_destructive", "require_plan", "write", "destructive"})
+_RISK_RULES = frozenset(
+    {"risk", "confirm_write", "confirm_destructive", "require_plan", "write", "destructive"}
+)
 
 
 def _validate_params(method: str, params: dict[str, Any]) -> None:
@@ -268,8 +313,13 @@ def _execute_plan(
                 payload={"status": "pending", "plan_id": plan_id, "method": plan.method, "risk": risk},
             )
         try:
-            policy.check(plan.method, plan.params, confirm_write=confirm_write or confirm_destructive,
-                         confirm_destructive=confirm_destructive, via_plan=True)
+            policy.check(
+                plan.method,
+                plan.params,
+                confirm_write=confirm_write or confirm_destructive,
+                confirm_destructive=confirm_destructive,
+                via_plan=True,
+            )
         except B24PolicyError:
             raise
         res = approvals.approve(plan_id, reviewer=_reviewer())

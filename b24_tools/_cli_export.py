@@ -1,0 +1,258 @@
+"""`b24 export ENTITY --out FILE` and `b24 bulk update|add ENTITY --from FILE`."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ._cli_common import (
+    EXIT_CODES_HELP,
+    build_client,
+    emit,
+    fail,
+    handle_errors,
+    load_settings,
+    parse_json_option,
+    want_json,
+)
+
+__all__ = ["export_command", "bulk_command", "read_records", "bulk_params"]
+
+
+def export_command(
+    entity: Annotated[
+        str, typer.Argument(help="lead, deal, contact, company, activity, task, user, or a *.list method")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl or .csv")],
+    filter: Annotated[
+        str, typer.Option("--filter", help='JSON filter, e.g. \'{"STAGE_ID":"WON"}\' or @file.json')
+    ] = None,
+    select: Annotated[
+        list[str], typer.Option("--select", help="Fields to export (repeat, or comma separated)")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue after the last ID already in the file")
+    ] = False,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON summary even on a terminal")] = False,
+    no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar")] = False,
+) -> None:
+    """Export a CRM slice by fast ID paging: constant memory, progress bar with rate and ETA, resumable."""
+    as_json = want_json(json_out)
+    with handle_errors(as_json=as_json):
+        from ._export import count_matching, export_entity, list_method_for
+
+        flt = parse_json_option(filter, name="--filter", default={})
+        if not isinstance(flt, dict):
+            fail("Error: --filter must be a JSON object")
+        fields = [f.strip() for item in (select or []) for f in item.split(",") if f.strip()]
+        method = list_method_for(entity)
+        if out.suffix.lower() not in (".jsonl", ".csv"):
+            fail(f"Error: --out must end in .jsonl or .csv, not {out.name!r}")
+        settings = load_settings()
+        client = build_client(settings, emulator=emulator)
+        with client:
+            total = count_matching(client, method, {"filter": flt})
+            if no_progress or as_json:
+                result = export_entity(client, entity, out, filter=flt, select=fields or None, resume=resume)
+            else:
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                    TransferSpeedColumn,
+                )
+
+                with Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("{task.fields[rate]:.0f} rec/s"),
+                    TimeRemainingColumn(),
+                ) as bar:
+                    _ = TransferSpeedColumn  # rate shown as records/s (TransferSpeed is bytes)
+                    task = bar.add_task(f"export {entity}", total=total, rate=0.0)
+                    import time
+
+                    t0 = time.monotonic()
+
+                    def tick(n: int) -> None:
+                        elapsed = max(time.monotonic() - t0, 1e-6)
+                        bar.update(task, completed=n, rate=n / elapsed)
+
+                    result = export_entity(
+                        client, entity, out, filter=flt, select=fields or None, resume=resume, progress=tick
+                    )
+        summary = {
+            "status": "ok",
+            "entity": entity,
+            "method": result.method,
+            "path": str(result.path),
+            "format": result.format,
+            "written": result.written,
+            "total_in_file": result.total_in_file,
+            "resumed_after_id": result.resumed_after_id,
+            "last_id": result.last_id,
+            "seconds": result.seconds,
+        }
+        emit(
+            summary,
+            as_json=as_json,
+            render=lambda s: typer.echo(
+                f"wrote {s['written']} records to {s['path']} ({s['total_in_file']} in file, last ID {s['last_id']})"
+            ),
+        )
+
+
+# -- bulk ---------------------------------------------------------------------------------------------------
+
+_ENTITY_WRITE = {"lead": "crm.lead", "deal": "crm.deal", "contact": "crm.contact", "company": "crm.company"}
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """Records from .jsonl, .json (a list) or .csv; one clear error for anything else."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        fail(f"Error: --from file {str(path)!r} does not exist")
+    if suffix == ".jsonl":
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        fail(f"Error: {path.name} line {n}: invalid JSON ({exc.msg})")
+                    if not isinstance(rec, dict):
+                        fail(f"Error: {path.name} line {n}: each line must be a JSON object")
+                    yield rec
+    elif suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            fail(f"Error: {path.name}: invalid JSON ({exc.msg})")
+        if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+            fail(f"Error: {path.name} must hold a JSON list of objects")
+        yield from data
+    elif suffix == ".csv":
+        with path.open(newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                yield {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+    else:
+        fail(f"Error: --from must be .jsonl, .json or .csv, not {path.name!r}")
+
+
+def bulk_params(action: str, record: dict[str, Any]) -> dict[str, Any]:
+    """One record → the method's params: `update` needs an ID (`{"id", "fields"}`), `add` takes `{"fields"}`."""
+    rec = dict(record)
+    if "fields" in rec and isinstance(rec["fields"], dict):
+        fields = dict(rec["fields"])
+        rid = rec.get("id", rec.get("ID"))
+    else:
+        rid = rec.pop("ID", rec.pop("id", None))
+        fields = rec
+    if action == "update":
+        if rid in (None, ""):
+            fail("Error: every record of a bulk update needs an ID")
+        try:
+            return {"id": int(rid), "fields": fields}
+        except (TypeError, ValueError):
+            fail(f"Error: ID {rid!r} is not a number")
+    return {"fields": fields}
+
+
+def bulk_command(
+    action: Annotated[str, typer.Argument(help="update or add")],
+    entity: Annotated[str, typer.Argument(help="lead, deal, contact or company")],
+    source: Annotated[
+        Path, typer.Option("--from", help="Records: .jsonl, .json (list) or .csv; update needs ID")
+    ],
+    packs: Annotated[
+        str, typer.Option("--packs", help="Comma list of packs (default from B24_PACKS)")
+    ] = None,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+) -> None:
+    """Submit many records as ONE reviewable plan (per-record idempotency keys; re-running the file is safe).
+
+    The plan waits in `b24 review list`; approving it executes every record once, in batches of 50.
+    Running the same file again finds the same plan (or the recorded results), never a second write.
+    """
+    as_json = want_json(json_out)
+    with handle_errors(as_json=as_json):
+        if action not in ("update", "add"):
+            fail(f"Error: bulk action must be update or add, not {action!r}")
+        base = _ENTITY_WRITE.get(entity.lower().rstrip("s") if entity.lower() != "companies" else "company")
+        if base is None:
+            fail(f"Error: bulk supports {', '.join(_ENTITY_WRITE)}; not {entity!r}")
+        method = f"{base}.{action}"
+        records = [bulk_params(action, r) for r in read_records(source)]
+        if not records:
+            fail(f"Error: {source.name} holds no records")
+        digest = hashlib.sha256(
+            json.dumps([method, records], sort_keys=True, default=str).encode()
+        ).hexdigest()[:16]
+        settings = load_settings()
+        from ._cli_call import STATUS_EXIT, _reviewer, open_approvals, parse_packs
+        from ._policy import Policy
+
+        policy = Policy(
+            packs=tuple(parse_packs(packs if packs is not None else settings.packs)),
+            allowlist=(),
+            allow_unlisted=False,
+            require_plan=settings.require_plan,
+        )
+        client = build_client(settings, emulator=emulator)
+        with client, open_approvals(settings, client, policy) as approvals:
+            res = approvals.submit_bulk(
+                method, records, requested_by=_reviewer(), idempotency_prefix=f"bulk-{digest}"
+            )
+        out = {
+            "status": res.status,
+            "method": method,
+            "records": len(records),
+            "plan_id": res.plan_id,
+            "idempotency_prefix": f"bulk-{digest}",
+            "result": res.result,
+        }
+        if res.error:
+            out["error"] = res.error
+        if res.status == "pending":
+            out["next"] = {
+                "review": f"b24 review show {res.plan_id}",
+                "approve": f"b24 review approve {res.plan_id}",
+            }
+        emit(
+            out,
+            as_json=as_json,
+            render=lambda s: typer.echo(
+                f"{s['status']}: {s['records']} × {s['method']} as one plan {s['plan_id']}"
+                + (
+                    f"\n  review:  {s['next']['review']}\n  approve: {s['next']['approve']}"
+                    if s.get("next")
+                    else ""
+                )
+            ),
+        )
+        code = STATUS_EXIT.get(res.status, 1)
+        if code:
+            raise typer.Exit(code)
+
+
+EXPORT_HELP = (
+    "Examples: b24 export deal --out deals.jsonl --resume · b24 export lead --select ID,TITLE --out l.csv"
+)
+BULK_HELP = (
+    "Example: b24 bulk update deal --from cleanup.jsonl (then b24 review approve PLAN_ID). " + EXIT_CODES_HELP
+)
