@@ -1,0 +1,491 @@
+"""Turn plans, views and audit events into plain, redacted dicts the templates render; build edit forms.
+
+Everything here tolerates the shape of the reviewer API's objects (dataclass, pydantic model or dict) and a
+missing catalog: labels then fall back to the raw field codes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .._redact import redact
+
+__all__ = [
+    "attr",
+    "to_datetime",
+    "plan_row",
+    "flatten",
+    "param_rows",
+    "FormField",
+    "form_fields",
+    "parse_form",
+    "diff_params",
+    "catalog_spec",
+    "pack_of",
+    "audit_rows",
+    "pretty",
+]
+
+_MISSING = object()
+
+
+def attr(obj: Any, name: str, default: Any = None) -> Any:
+    """`obj.name` or `obj[name]`, else `default`."""
+    if obj is None:
+        return default
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    value = getattr(obj, name, _MISSING)
+    return default if value is _MISSING else value
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """Epoch seconds, ISO text or datetime → aware UTC datetime (None when unreadable)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    if isinstance(value, str):
+        try:
+            return to_datetime(float(value))
+        except ValueError:
+            pass
+        try:
+            return to_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def _fmt_dt(value: Any) -> str:
+    dt = to_datetime(value)
+    return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else ("" if value is None else str(value))
+
+
+def _fmt_age(value: Any, now: datetime) -> str:
+    dt = to_datetime(value)
+    if dt is None:
+        return ""
+    secs = int((now - dt).total_seconds())
+    if secs < 0:
+        return "in " + _fmt_span(-secs)
+    return _fmt_span(secs) + " ago"
+
+
+def _fmt_span(secs: int) -> str:
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m"
+    if secs < 86400:
+        return f"{secs // 3600}h {secs % 3600 // 60}m"
+    return f"{secs // 86400}d {secs % 86400 // 3600}h"
+
+
+def catalog_spec(method: str | None) -> Any:
+    """The catalog's MethodSpec for `method`, or None (unknown method, catalog not installed)."""
+    if not method:
+        return None
+    try:
+        from ..catalog import get_catalog  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        return get_catalog().get(method)
+    except Exception:  # noqa: BLE001 - a broken catalog must not break the inbox
+        return None
+
+
+def pack_of(method: str | None) -> str:
+    spec = catalog_spec(method)
+    return str(attr(spec, "pack", "") or "")
+
+
+def pretty(value: Any) -> str:
+    """Readable text for a value: scalars as-is, containers as indented JSON (already redacted by callers)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    try:
+        return json.dumps(value, ensure_ascii=False, indent=2, default=str, sort_keys=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _methods_of(plan: Any) -> list[str]:
+    calls = attr(plan, "calls") or []
+    names: list[str] = []
+    for call in calls:
+        name = attr(call, "method") or (call[1] if isinstance(call, list | tuple) and len(call) > 1 else None)
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    method = attr(plan, "method")
+    if method and method not in names:
+        names.insert(0, method)
+    return names
+
+
+def plan_row(plan: Any, *, now: datetime | None = None) -> dict[str, Any]:
+    """The inbox row (and plan-page header) of one plan, redacted."""
+    now = now or datetime.now(UTC)
+    method = attr(plan, "method") or ""
+    scopes = attr(plan, "scopes") or []
+    row = {
+        "plan_id": str(attr(plan, "plan_id", "")),
+        "thread_id": attr(plan, "thread_id") or "",
+        "kind": attr(plan, "kind") or "call",
+        "method": method,
+        "methods": _methods_of(plan),
+        "pack": pack_of(method),
+        "risk": attr(plan, "risk") or "",
+        "scopes": sorted(scopes) if isinstance(scopes, set | frozenset) else list(scopes),
+        "summary": attr(plan, "summary") or method,
+        "requested_by": attr(plan, "requested_by") or "",
+        "status": attr(plan, "status") or "",
+        "created_at": _fmt_dt(attr(plan, "created_at")),
+        "created_ts": to_datetime(attr(plan, "created_at")),
+        "age": _fmt_age(attr(plan, "created_at"), now),
+        "expires_at": _fmt_dt(attr(plan, "expires_at")),
+        "expires_in": _fmt_age(attr(plan, "expires_at"), now),
+        "decided_by": attr(plan, "decided_by") or "",
+        "decision": attr(plan, "decision") or "",
+        "idempotency_key": attr(plan, "idempotency_key") or "",
+        "params_hash": attr(plan, "params_hash") or "",
+        "error": attr(plan, "error") or "",
+        "calls_count": len(attr(plan, "calls") or []),
+    }
+    return redact(row)
+
+
+# -- params table and labels ---------------------------------------------------------------------------------
+
+
+def _schema(spec: Any) -> dict[str, Any] | None:
+    model = attr(spec, "params_model")
+    if model is None or not hasattr(model, "model_json_schema"):
+        return None
+    try:
+        return model.model_json_schema()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _resolve(node: Any, root: dict[str, Any]) -> dict[str, Any]:
+    """Follow `$ref` and pick the non-null branch of `anyOf`/`oneOf`."""
+    for _ in range(10):
+        if not isinstance(node, dict):
+            return {}
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            merged = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+            node = merged
+            continue
+        for key in ("anyOf", "oneOf"):
+            options = node.get(key)
+            if isinstance(options, list):
+                non_null = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
+                if len(non_null) >= 1:
+                    merged = {**_resolve(non_null[0], root), **{k: v for k, v in node.items() if k != key}}
+                    if len(non_null) > 1:
+                        merged.setdefault("x-union", True)
+                    node = merged
+                    break
+        else:
+            return node
+    return node if isinstance(node, dict) else {}
+
+
+def _child(node: dict[str, Any], key: str, root: dict[str, Any]) -> dict[str, Any]:
+    props = node.get("properties")
+    if isinstance(props, dict):
+        for name, sub in props.items():
+            if name == key or (isinstance(sub, dict) and sub.get("alias") == key):
+                return _resolve(sub, root)
+            if name.upper() == str(key).upper():
+                return _resolve(sub, root)
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        return _resolve(extra, root)
+    return {}
+
+
+def _node_at(schema: dict[str, Any] | None, path: tuple[str, ...]) -> dict[str, Any]:
+    if not schema:
+        return {}
+    node = _resolve(schema, schema)
+    for key in path:
+        node = _child(node, key, schema)
+        if not node:
+            return {}
+    return node
+
+
+def _auto_title(key: str) -> str:
+    return key.replace("_", " ").title()
+
+
+def label_for(node: dict[str, Any], key: str) -> tuple[str, str]:
+    """(label, description) for a field: an explicit title, else the description's first sentence, else the code."""
+    title = node.get("title") if isinstance(node.get("title"), str) else ""
+    desc = node.get("description") if isinstance(node.get("description"), str) else ""
+    if title and title != _auto_title(key) and title != key:
+        return title, desc
+    if desc:
+        first = desc.split(". ")[0].split("\n")[0].strip().rstrip(".")
+        if 0 < len(first) <= 60:
+            return first, desc
+    return key, desc
+
+
+def flatten(value: Any, prefix: tuple[str, ...] = (), *, depth: int = 3) -> list[tuple[tuple[str, ...], Any]]:
+    """Dicts become dotted paths (up to `depth` levels); lists and deeper values stay whole."""
+    if isinstance(value, Mapping) and value and len(prefix) < depth:
+        out: list[tuple[tuple[str, ...], Any]] = []
+        for k, v in value.items():
+            out.extend(flatten(v, (*prefix, str(k)), depth=depth))
+        return out
+    return [(prefix, value)]
+
+
+def param_rows(method: str | None, params: Any) -> list[dict[str, Any]]:
+    """Rows of the readable params table: code path, Bitrix24 title where the catalog knows it, value text."""
+    params = redact(params if params is not None else {})
+    if not isinstance(params, Mapping):
+        return [{"path": "", "code": "", "label": "value", "description": "", "value": pretty(params)}]
+    schema = _schema(catalog_spec(method))
+    rows = []
+    for path, value in flatten(params):
+        node = _node_at(schema, path)
+        label, desc = label_for(node, path[-1]) if path else ("", "")
+        rows.append(
+            {
+                "path": ".".join(path),
+                "code": path[-1] if path else "",
+                "group": ".".join(path[:-1]),
+                "label": label,
+                "description": desc,
+                "value": pretty(value),
+            }
+        )
+    return rows
+
+
+# -- edit form ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FormField:
+    """One input of the edit form. `name` is the HTML name: `p:` + the JSON list of the path."""
+
+    path: tuple[str, ...]
+    label: str
+    description: str
+    kind: str  # string | text | integer | number | boolean | enum | json
+    value: str
+    present: bool
+    choices: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def name(self) -> str:
+        return "p:" + json.dumps(list(self.path), ensure_ascii=False)
+
+    @property
+    def code(self) -> str:
+        return ".".join(self.path)
+
+
+def _kind_of(node: dict[str, Any], current: Any) -> tuple[str, list[str]]:
+    enum = node.get("enum")
+    if isinstance(enum, list) and enum and all(isinstance(e, str | int) for e in enum):
+        return "enum", [str(e) for e in enum]
+    typ = node.get("type")
+    if node.get("x-union"):
+        typ = None
+    if typ == "integer":
+        return "integer", []
+    if typ == "number":
+        return "number", []
+    if typ == "boolean":
+        return "boolean", ["true", "false"]
+    if typ in ("object", "array"):
+        return "json", []
+    if typ == "string":
+        return (
+            "text" if isinstance(current, str) and ("\n" in current or len(current) > 120) else "string"
+        ), []
+    # no schema: infer from the current value
+    if isinstance(current, bool):
+        return "boolean", ["true", "false"]
+    if isinstance(current, int):
+        return "integer", []
+    if isinstance(current, float):
+        return "number", []
+    if isinstance(current, Mapping | list):
+        return "json", []
+    if isinstance(current, str) and ("\n" in current or len(current) > 120):
+        return "text", []
+    return "string", []
+
+
+def _value_text(kind: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind == "json":
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    if kind == "boolean" and isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def form_fields(method: str | None, params: Mapping[str, Any], *, max_extra: int = 80) -> list[FormField]:
+    """Inputs for every current leaf, then the schema's other fields of the same objects (empty, optional)."""
+    schema = _schema(catalog_spec(method))
+    out: list[FormField] = []
+    seen: set[tuple[str, ...]] = set()
+    for path, value in flatten(dict(params), depth=2):
+        if not path:
+            continue
+        node = _node_at(schema, path)
+        kind, choices = _kind_of(node, value)
+        label, desc = label_for(node, path[-1])
+        out.append(FormField(path, label, desc, kind, _value_text(kind, value), True, choices))
+        seen.add(path)
+    if schema:
+        containers: list[tuple[str, ...]] = [()]
+        containers += [(k,) for k, v in params.items() if isinstance(v, Mapping)]
+        extra = 0
+        for container in containers:
+            node = _node_at(schema, container)
+            props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+            for key in props:
+                path = (*container, key)
+                if path in seen or any(p[: len(path)] == path for p in seen) or extra >= max_extra:
+                    continue
+                sub = _node_at(schema, path)
+                if sub.get("type") == "object" and isinstance(sub.get("properties"), dict) and not container:
+                    continue  # an object the plan does not use: editable in JSON mode
+                kind, choices = _kind_of(sub, None)
+                label, desc = label_for(sub, key)
+                out.append(FormField(path, label, desc, kind, "", False, choices))
+                seen.add(path)
+                extra += 1
+    return out
+
+
+def _convert(f: FormField, raw: str) -> Any:
+    if f.kind == "integer":
+        try:
+            return int(raw.strip())
+        except ValueError:
+            raise ValueError("must be a whole number") from None
+    if f.kind == "number":
+        try:
+            number = float(raw.strip())
+        except ValueError:
+            raise ValueError("must be a number") from None
+        return int(number) if number.is_integer() and "." not in raw else number
+    if f.kind == "boolean":
+        if raw.strip().lower() in ("true", "1", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("false", "0", "no", "off"):
+            return False
+        raise ValueError("must be true or false")
+    if f.kind == "enum":
+        if f.choices and raw not in f.choices:
+            raise ValueError("must be one of: " + ", ".join(f.choices))
+        return raw
+    if f.kind == "json":
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return raw
+
+
+def parse_form(
+    fields: Iterable[FormField], form: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[FormField]]:
+    """New params from the submitted form. Empty inputs are left out. Returns (params, fields with errors)."""
+    params: dict[str, Any] = {}
+    rendered: list[FormField] = []
+    for f in fields:
+        raw = form.get(f.name)
+        raw = "" if raw is None else str(raw)
+        g = FormField(f.path, f.label, f.description, f.kind, raw, f.present, f.choices)
+        rendered.append(g)
+        if raw.strip() == "":
+            continue
+        try:
+            value = _convert(f, raw)
+        except ValueError as exc:
+            g.error = f"{f.code} {exc}"
+            continue
+        target = params
+        for key in f.path[:-1]:
+            nxt = target.get(key)
+            if not isinstance(nxt, dict):
+                nxt = target[key] = {}
+            target = nxt
+        target[f.path[-1]] = value
+    return params, rendered
+
+
+def diff_params(old: Any, new: Any) -> list[dict[str, str]]:
+    """Changed, added and removed leaves between two params dicts (redacted text)."""
+    old_flat = {".".join(p): v for p, v in flatten(redact(old or {}))}
+    new_flat = {".".join(p): v for p, v in flatten(redact(new or {}))}
+    rows: list[dict[str, str]] = []
+    for key in list(old_flat) + [k for k in new_flat if k not in old_flat]:
+        if key not in new_flat:
+            rows.append({"path": key, "change": "removed", "old": pretty(old_flat[key]), "new": ""})
+        elif key not in old_flat:
+            rows.append({"path": key, "change": "added", "old": "", "new": pretty(new_flat[key])})
+        elif old_flat[key] != new_flat[key]:
+            rows.append(
+                {"path": key, "change": "changed", "old": pretty(old_flat[key]), "new": pretty(new_flat[key])}
+            )
+    return rows
+
+
+# -- audit --------------------------------------------------------------------------------------------------
+
+_AUDIT_KEYS = ("event", "kind", "type", "action", "status", "outcome", "decision")
+
+
+def audit_rows(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """Timeline rows (oldest first): when, who, what, details. Every value redacted."""
+    rows = []
+    for ev in events or []:
+        ev = redact(dict(ev) if isinstance(ev, Mapping) else getattr(ev, "__dict__", {"event": str(ev)}))
+        what = next((str(ev[k]) for k in _AUDIT_KEYS if ev.get(k)), "event")
+        details = {
+            k: v
+            for k, v in ev.items()
+            if k not in ("ts", "time", "actor", "plan_id", *_AUDIT_KEYS[:1]) and v not in (None, "", [], {})
+        }
+        rows.append(
+            {
+                "ts": _fmt_dt(ev.get("ts") or ev.get("time")),
+                "sort": to_datetime(ev.get("ts") or ev.get("time")),
+                "actor": str(ev.get("actor") or ev.get("reviewer") or ""),
+                "what": what,
+                "details": pretty(details) if details else "",
+            }
+        )
+    rows.sort(key=lambda r: r["sort"] or datetime.min.replace(tzinfo=UTC))
+    return rows
