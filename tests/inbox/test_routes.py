@@ -485,3 +485,12 @@ def test_decided_plans_cannot_be_edited(client, approvals):
 
 def test_healthz_needs_no_session(make_client):
     assert make_client().get("/healthz").text == "ok"
+
+
+def test_cross_site_fetch_metadata_is_refused_even_with_the_token(client, approvals):
+    plan = approvals.add_plan()
+    token = csrf_of(client.get(f"/plans/{plan.plan_id}").text)
+    r = client.post(
+        f"/plans/{plan.plan_id}/approve", data={"csrf": token}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert r.status_code == 403 and plan.status == "pending"
