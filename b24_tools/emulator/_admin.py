@@ -1,0 +1,110 @@
+"""Admin endpoints under `/_emulator/`: faults, stats, clock, moved portal, limits (loopback tooling only).
+
+GET    /_emulator/faults            → list
+POST   /_emulator/faults            {"method": "crm.lead.add", "kind": "drop_after_commit", "times": 1, ...}
+DELETE /_emulator/faults            → clear all (or ?method=…)
+GET    /_emulator/stats             → counters;  POST /_emulator/stats/reset
+POST   /_emulator/clock/advance     {"seconds": 3600}
+POST   /_emulator/moved             {"location": "http://127.0.0.1:9999"} (empty to clear)
+POST   /_emulator/limits            {"rate": 2, "burst": 50, "operating_limit": 480, "reset": true}
+POST   /_emulator/tokens/expire     → every OAuth access token expires now
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from ._portal import Portal
+
+__all__ = ["admin_routes"]
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw:
+        return dict(request.query_params)
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def admin_routes(portal: Portal) -> list[Route]:
+    async def faults(request: Request) -> Response:
+        if request.method == "POST":
+            body = await _body(request)
+            try:
+                fault = portal.faults.add(
+                    str(body.get("method", "*")),
+                    str(body.get("kind", "error")),
+                    times=body.get("times", 1),
+                    rate=float(body.get("rate", 1.0)),
+                    code=body.get("code"),
+                    description=body.get("description"),
+                    status=body.get("status"),
+                    delay_ms=float(body.get("delay_ms", 0.0)),
+                )
+            except (TypeError, ValueError) as exc:
+                return JSONResponse({"error": "INVALID_FAULT", "error_description": str(exc)}, 400)
+            return JSONResponse(fault.as_dict())
+        if request.method == "DELETE":
+            portal.faults.clear(request.query_params.get("method"))
+            return JSONResponse({"result": True})
+        return JSONResponse([f.as_dict() for f in portal.faults.list()])
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse(asdict(portal.stats))
+
+    async def stats_reset(request: Request) -> Response:
+        portal.stats.reset()
+        return JSONResponse({"result": True})
+
+    async def clock_advance(request: Request) -> Response:
+        body = await _body(request)
+        portal.clock.advance(float(body.get("seconds", 0)))
+        return JSONResponse({"now": portal.clock.now()})
+
+    async def moved(request: Request) -> Response:
+        body = await _body(request)
+        portal.moved_to = str(body.get("location") or "") or None
+        return JSONResponse({"moved_to": portal.moved_to})
+
+    async def limits(request: Request) -> Response:
+        body = await _body(request)
+        if "rate" in body or "burst" in body:
+            rate = body.get("rate", portal.bucket.rate)
+            portal.bucket.configure(None if rate in (None, "", 0) else float(rate), body.get("burst"))
+        if "operating_limit" in body:
+            portal.operating.limit = float(body["operating_limit"])
+        if body.get("reset"):
+            portal.operating.reset()
+            portal.bucket.configure(portal.bucket.rate)
+        return JSONResponse(
+            {
+                "rate": portal.bucket.rate,
+                "burst": portal.bucket.burst,
+                "operating_limit": portal.operating.limit,
+            }
+        )
+
+    async def expire_tokens(request: Request) -> Response:
+        portal.oauth.expire_all()
+        return JSONResponse({"result": True})
+
+    return [
+        Route("/_emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/_emulator/stats", stats, methods=["GET"]),
+        Route("/_emulator/stats/reset", stats_reset, methods=["POST"]),
+        Route("/_emulator/clock/advance", clock_advance, methods=["POST"]),
+        Route("/_emulator/moved", moved, methods=["POST"]),
+        Route("/_emulator/limits", limits, methods=["POST"]),
+        Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
+    ]

@@ -1,0 +1,80 @@
+"""Serve the emulator over a real loopback socket (uvicorn on a thread), optionally with TLS."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["serve_in_thread", "make_self_signed"]
+
+
+@contextmanager
+def serve_in_thread(
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    certfile: str | Path | None = None,
+    keyfile: str | Path | None = None,
+    log_level: str = "warning",
+) -> Iterator[str]:
+    """Run uvicorn on a daemon thread; yield the base URL (`http://127.0.0.1:PORT`); stop on exit."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        lifespan="off",
+        http="h11",
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="b24-emulator-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator server did not start (is the port free?)")
+        time.sleep(0.01)
+    sock = server.servers[0].sockets[0]
+    bound_port = sock.getsockname()[1]
+    scheme = "https" if certfile else "http"
+    shown = "localhost" if host in ("localhost",) else host
+    try:
+        yield f"{scheme}://{shown}:{bound_port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+def make_self_signed(
+    directory: str | Path, *, names: tuple[str, ...] = ("127.0.0.1", "localhost")
+) -> tuple[Path, Path, Path]:
+    """Write a local CA and a server certificate for 127.0.0.1/localhost → (certfile, keyfile, ca_file).
+
+    Clients trust the CA file (`httpx.Client(verify=ca_file)`, `SSL_CERT_FILE=ca_file`).
+    """
+    import trustme
+
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA()
+    cert = ca.issue_cert(*names)
+    certfile = directory / "emulator-cert.pem"
+    keyfile = directory / "emulator-key.pem"
+    ca_file = directory / "emulator-ca.pem"
+    cert.private_key_pem.write_to_path(str(keyfile))
+    with certfile.open("wb") as fh:
+        for blob in cert.cert_chain_pems:
+            fh.write(blob.bytes())
+    ca.cert_pem.write_to_path(str(ca_file))
+    keyfile.chmod(0o600)
+    return certfile, keyfile, ca_file

@@ -1,0 +1,168 @@
+"""Core system methods: user.current, user.get, profile, server.time, scope, methods, method.get, feature.get,
+app.info (api-reference/common/system/*.md, api-reference/user/user-current.md, user-get.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._errors import ApiError
+from .._paging import page_rows, parse_start
+from .._query import build_order, build_where, parse_filter
+from .._registry import Answer, Ctx, Registry, normalize_method
+from .._schema import EntitySpec, FieldDef, render_legacy_value
+
+__all__ = ["register", "USER_SPEC", "render_user"]
+
+USER_SPEC = EntitySpec(
+    "user",
+    {
+        "ID": FieldDef("integer"), "ACTIVE": FieldDef("boolean"), "NAME": FieldDef(), "LAST_NAME": FieldDef(),
+        "SECOND_NAME": FieldDef(), "EMAIL": FieldDef(), "LAST_LOGIN": FieldDef("datetime"),
+        "DATE_REGISTER": FieldDef("datetime"), "IS_ONLINE": FieldDef("char"), "TIME_ZONE": FieldDef(),
+        "PERSONAL_GENDER": FieldDef(), "PERSONAL_BIRTHDAY": FieldDef(), "WORK_POSITION": FieldDef(),
+        "UF_DEPARTMENT": FieldDef("integer", multiple=True), "USER_TYPE": FieldDef(),
+    },
+    strict=False,
+)  # fmt: skip
+
+
+def render_user(id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """user.current: ID a string, ACTIVE a real boolean, UF_DEPARTMENT a list of ints (user-current.md)."""
+    out: dict[str, Any] = {"ID": str(id)}
+    for k, v in data.items():
+        if k == "ACTIVE":
+            out[k] = bool(v)
+        elif k == "UF_DEPARTMENT":
+            out[k] = [int(x) for x in v or []]
+        else:
+            out[k] = render_legacy_value(v)
+    return out
+
+
+def ensure_user(ctx: Ctx, user_id: int) -> dict[str, Any]:
+    data = ctx.portal.store.get("user", user_id)
+    if data is None:
+        data = default_user(ctx, user_id)
+        ctx.portal.store.insert("user", data, id=user_id)
+    return data
+
+
+def default_user(ctx: Ctx, user_id: int) -> dict[str, Any]:
+    now = ctx.portal.clock.iso()
+    return {
+        "ACTIVE": True, "NAME": "Admin" if user_id == 1 else f"User{user_id}", "LAST_NAME": "Emulator",
+        "EMAIL": f"user{user_id}@example.test", "LAST_LOGIN": now, "DATE_REGISTER": now, "IS_ONLINE": "Y",
+        "TIME_ZONE": "", "PERSONAL_GENDER": "", "PERSONAL_BIRTHDAY": "", "WORK_POSITION": "",
+        "UF_DEPARTMENT": [1], "USER_TYPE": "employee", "IS_ADMIN": user_id == 1,
+    }  # fmt: skip
+
+
+def user_current(ctx: Ctx, params: dict[str, Any]) -> Any:
+    data = ensure_user(ctx, ctx.user_id)
+    data = {k: v for k, v in data.items() if k != "IS_ADMIN"}
+    return render_user(ctx.user_id, data)
+
+
+def user_get(ctx: Ctx, params: dict[str, Any]) -> Any:
+    ensure_user(ctx, ctx.user_id)
+    flt = dict(params.get("filter") or params.get("FILTER") or {})
+    for key in (
+        "ID",
+        "id",
+        "ACTIVE",
+        "EMAIL",
+        "NAME",
+        "LAST_NAME",
+    ):  # user.get takes filter fields top-level too
+        if key in params and not isinstance(params[key], dict | list):
+            flt.setdefault(key.upper(), params[key])
+    if "ACTIVE" in flt:
+        flt["ACTIVE"] = flt["ACTIVE"] in (True, "Y", "true", "1", 1)
+    conds = [
+        (n, op, (1 if v is True else 0 if v is False else v)) for n, op, v in parse_filter(flt, USER_SPEC)
+    ]
+    where, args = build_where(USER_SPEC, conds)
+    where = where.replace("json_extract(data, '$.\"ACTIVE\"')", "(json_extract(data, '$.\"ACTIVE\"') + 0)")
+    sort = params.get("sort") or params.get("SORT")
+    direction = params.get("order") or params.get("ORDER") or "ASC"
+    order = build_order(USER_SPEC, {sort: direction} if isinstance(sort, str) else None)
+    start = parse_start(params)
+    rows, total, nxt, cost = page_rows(ctx, "user", where, args, order, start)
+    items = [render_user(i, {k: v for k, v in d.items() if k != "IS_ADMIN"}) for i, d in rows]
+    return Answer(items, total=0 if total is None else total, next=nxt, records=len(items), cost=cost)
+
+
+def profile(ctx: Ctx, params: dict[str, Any]) -> Any:
+    data = ensure_user(ctx, ctx.user_id)
+    return {
+        "ID": str(ctx.user_id), "ADMIN": bool(data.get("IS_ADMIN")), "NAME": data.get("NAME"),
+        "LAST_NAME": data.get("LAST_NAME"), "PERSONAL_GENDER": "", "PERSONAL_PHOTO": "", "TIME_ZONE": "",
+        "TIME_ZONE_OFFSET": 0,
+    }  # fmt: skip
+
+
+def server_time(ctx: Ctx, params: dict[str, Any]) -> Any:
+    return ctx.portal.clock.iso()
+
+
+def scope(ctx: Ctx, params: dict[str, Any]) -> Any:
+    if params.get("full") in (True, "true", "1", 1, "Y"):
+        from .._config import ALL_SCOPES
+
+        return sorted(ALL_SCOPES)
+    return sorted(ctx.scopes)
+
+
+def methods(ctx: Ctx, params: dict[str, Any]) -> Any:
+    full = params.get("full") in (True, "true", "1", 1, "Y")
+    only = params.get("scope")
+    out = []
+    for m in ctx.portal.registry:
+        if only and m.scope != only:
+            continue
+        if full or m.scope in ctx.scopes or m.scope == "basic":
+            out.append(m.name)
+    return out
+
+
+def method_get(ctx: Ctx, params: dict[str, Any]) -> Any:
+    name = params.get("name") or params.get("NAME") or ""
+    mdef = ctx.portal.registry.get(str(name)) if name else None
+    if mdef is None:
+        return {"isExisting": False, "isAvailable": False}
+    available = mdef.scope == "basic" or mdef.scope in ctx.scopes
+    if mdef.app_only and ctx.auth_kind != "oauth":
+        available = False
+    return {"isExisting": True, "isAvailable": available}
+
+
+_FEATURES = {"rest_offline_extended": "Y", "rest_auth_connector": "Y"}
+
+
+def feature_get(ctx: Ctx, params: dict[str, Any]) -> Any:
+    code = params.get("CODE") or params.get("code")
+    if not code:
+        raise ApiError("CODE_EMPTY", "CODE can't be empty", 400)
+    return {"value": _FEATURES.get(str(code), "N")}
+
+
+def app_info(ctx: Ctx, params: dict[str, Any]) -> Any:
+    app = ctx.portal.oauth.app(ctx.client_id or "") or {}
+    return {
+        "ID": app.get("id", 1), "CODE": app.get("code", "emulator.app"), "VERSION": 1, "STATUS": "L",
+        "INSTALLED": True, "PAYMENT_EXPIRED": "N", "DAYS": None, "LANGUAGE_ID": "en", "LICENSE": "en_project",
+        "LICENSE_TYPE": "project", "LICENSE_FAMILY": "project",
+    }  # fmt: skip
+
+
+def register(reg: Registry) -> None:
+    reg.add("user.current", user_current, scope="basic")
+    reg.add("user.get", user_get, scope="user")
+    reg.add("profile", profile, scope="basic")
+    reg.add("server.time", server_time, scope="basic")
+    reg.add("scope", scope, scope="basic")
+    reg.add("methods", methods, scope="basic")
+    reg.add("method.get", method_get, scope="basic")
+    reg.add("feature.get", feature_get, scope="basic")
+    reg.add("app.info", app_info, scope="basic", app_only=True)
+    _ = normalize_method
