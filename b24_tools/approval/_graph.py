@@ -1,0 +1,78 @@
+"""The approval graph: gate → review (interrupt) → execute.
+
+    START → gate ─read/refused/replayed→ END
+              └─write/destructive→ review ─interrupt(HITLRequest)─ … reviewer … ─approve/edit→ execute → END
+                                      └─reject/expired/conflict→ END   └─invalid edit→ review (asks again)
+
+Input: `{"request": {"method", "params", "kind"?, "records"?, "idempotency_key"?, "requested_by"?, ...}}`.
+The interrupt value is LangChain v1's `HITLRequest`; resume with `Command(resume={interrupt_id: HITLResponse})`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, interrupt
+
+from ._engine import Engine
+from ._hitl import hitl_request, parse_decision
+from ._models import Plan
+
+__all__ = ["ExecutorState", "build_graph"]
+
+
+class ExecutorState(TypedDict, total=False):
+    request: dict[str, Any]
+    plan: dict[str, Any] | None
+    decision: dict[str, Any] | None
+    status: str
+    result: Any
+    error: str | None
+    note: str | None
+    evidence: dict[str, Any] | None
+    duplicate_of: str | None
+
+
+def build_graph(engine: Engine) -> StateGraph:
+    """The uncompiled graph; compile with a checkpointer (and nothing else: the engine holds its own store)."""
+
+    def gate(state: ExecutorState) -> dict[str, Any]:
+        out = engine.gate(state["request"])
+        return {"status": out["status"], "plan": out.get("plan"), "result": out.get("result"),
+                "error": out.get("error"), "note": None, "duplicate_of": out.get("duplicate_of")}
+
+    def after_gate(state: ExecutorState) -> str:
+        pending = state.get("status") == "pending" and state.get("plan") and not state.get("duplicate_of")
+        return "review" if pending else END
+
+    def review(state: ExecutorState) -> Command:
+        plan = Plan.from_dict(state["plan"] or {})
+        answer = interrupt(hitl_request(plan, note=state.get("note")))
+        try:
+            decision = parse_decision(answer)
+        except ValueError as exc:
+            return Command(goto="review", update={"note": f"invalid decision: {exc}"})
+        out = engine.apply_decision(plan, decision)
+        status = out["status"]
+        update: dict[str, Any] = {"status": status, "error": out.get("error"), "result": out.get("result"),
+                                  "decision": {k: v for k, v in decision.items() if k != "ref"}, "note": None}
+        if out.get("plan"):
+            update["plan"] = out["plan"]
+        if status == "review_again":
+            return Command(goto="review", update={"note": out.get("note"), "status": "pending"})
+        return Command(goto="execute" if status == "approved" else END, update=update)
+
+    def execute(state: ExecutorState) -> dict[str, Any]:
+        out = engine.execute(Plan.from_dict(state["plan"] or {}))
+        return {"status": out["status"], "result": out.get("result"), "error": out.get("error"),
+                "plan": out.get("plan", state.get("plan")), "evidence": out.get("evidence")}
+
+    graph = StateGraph(ExecutorState)
+    graph.add_node("gate", gate)
+    graph.add_node("review", review, destinations=("execute", "review", END))
+    graph.add_node("execute", execute)
+    graph.add_edge(START, "gate")
+    graph.add_conditional_edges("gate", after_gate, ["review", END])
+    graph.add_edge("execute", END)
+    return graph

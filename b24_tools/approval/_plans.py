@@ -1,0 +1,106 @@
+"""The plan index: plan documents in the store, their status in the atomic `StatusTable`.
+
+Store namespace `("b24", "plans")` holds one document per plan (redacted) for listing and showing; the status
+row `("plan", plan_id)` is the truth for status, decider and bound hash, and only moves by compare-and-set.
+Bulk records live in `("b24", "bulk", plan_id)`, one item per chunk; decisions in `("b24", "decisions")`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .._errors import B24PlanError
+from .._persistence import StatusTable
+from .._redact import redact
+from ._models import Plan
+
+__all__ = ["PlanIndex", "PLANS_NS", "DECISIONS_NS", "bulk_ns"]
+
+PLANS_NS = ("b24", "plans")
+DECISIONS_NS = ("b24", "decisions")
+_CAS_NS = "plan"
+_PAGE = 500
+
+
+def bulk_ns(plan_id: str) -> tuple[str, ...]:
+    return ("b24", "bulk", plan_id)
+
+
+class PlanIndex:
+    """Every process that opens the same store sees the same plans."""
+
+    def __init__(self, store: Any, table: StatusTable | None = None) -> None:
+        self.store = store
+        self.table = table or StatusTable.for_store(store)
+
+    # -- writes
+    def create(self, plan: Plan) -> bool:
+        """Record a new pending plan; False when it already exists (idempotent re-run)."""
+        created = self.table.create(_CAS_NS, plan.plan_id, plan.status, hash=plan.params_hash)
+        if created or self.store.get(PLANS_NS, plan.plan_id) is None:
+            self.save(plan)
+        return created
+
+    def save(self, plan: Plan) -> None:
+        plan.updated_at = time.time()
+        self.store.put(PLANS_NS, plan.plan_id, redact(plan.to_dict()), index=False)
+
+    def update(self, plan_id: str, **fields: Any) -> Plan:
+        plan = self.get(plan_id)
+        for name, value in fields.items():
+            setattr(plan, name, value)
+        self.save(plan)
+        return plan
+
+    def transition(self, plan_id: str, from_status: list[str] | tuple[str, ...], to_status: str, *,
+                   owner: str | None = None, ref: str | None = None, hash: str | None = None,
+                   expect_ref: str | None = None) -> bool:
+        return self.table.transition(_CAS_NS, plan_id, from_status, to_status, owner=owner, ref=ref, hash=hash,
+                                     expect_ref=expect_ref)
+
+    def row(self, plan_id: str) -> dict[str, Any] | None:
+        return self.table.get(_CAS_NS, plan_id)
+
+    # -- reads
+    def get(self, plan_id: str) -> Plan:
+        item = self.store.get(PLANS_NS, plan_id)
+        if item is None:
+            raise B24PlanError(f"plan {plan_id!r} not found", plan_id=plan_id, reason="unknown",
+                               hint="list plans with `b24 review list` or approvals.list_plans()")
+        return self._merge(Plan.from_dict(item.value), self.row(plan_id))
+
+    def _merge(self, plan: Plan, row: dict[str, Any] | None) -> Plan:
+        if row is not None:
+            plan.status = row["status"]
+            if row.get("owner"):
+                plan.decided_by = row["owner"]
+        return plan
+
+    def search(self, statuses: list[str] | None = None, **flt: Any) -> list[Plan]:
+        """Plans whose status is one of `statuses` (all when None), filtered by exact document fields."""
+        rows = self.table.keys(_CAS_NS, statuses)
+        plans: list[Plan] = []
+        if statuses is not None and not rows:
+            return plans
+        offset = 0
+        while True:
+            page = self.store.search(PLANS_NS, filter=flt or None, limit=_PAGE, offset=offset)
+            for item in page:
+                row = rows.get(item.key)
+                if statuses is not None and row is None:
+                    continue
+                plans.append(self._merge(Plan.from_dict(item.value), row or self.row(item.key)))
+            if len(page) < _PAGE:
+                break
+            offset += _PAGE
+        plans.sort(key=lambda p: p.created_at)
+        return plans
+
+    # -- decisions (so a decided-but-not-resumed plan can be resumed by anyone)
+    def save_decision(self, ref: str, decision: dict[str, Any]) -> None:
+        self.store.put(DECISIONS_NS, ref, redact(decision), index=False)
+
+    def load_decision(self, ref: str) -> dict[str, Any] | None:
+        item = self.store.get(DECISIONS_NS, ref)
+        return dict(item.value) if item is not None else None
