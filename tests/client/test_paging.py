@@ -1,0 +1,163 @@
+"""iter_list: fast ID cursor chained in batch (settings/performance/huge-data.md), offset paging, parallel cursors."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote
+
+import pytest
+
+from b24_tools import B24Client, B24ValidationError
+from b24_tools._paging import chain_commands, consume_chain, shape_for, split_range
+from b24_tools._response import BatchResult
+
+from .fakeportal import FakePortal, make_records
+
+SHAPES = ["crm.lead.list", "crm.item.list", "tasks.task.list", "user.get"]
+
+
+def _ids(records: list[dict], method: str) -> list[int]:
+    key = "id" if method in ("crm.item.list", "tasks.task.list") else "ID"
+    return [int(r[key]) for r in records]
+
+
+@pytest.mark.parametrize("method", SHAPES)
+@pytest.mark.parametrize("n", [0, 1, 49, 50, 51, 100, 2499, 2500, 2501, 5100])
+def test_fast_mode_yields_every_record_once_in_id_order(
+    client: B24Client, portal: FakePortal, method: str, n: int
+) -> None:
+    portal.tables[method] = make_records(method, n, step=3)
+    got = list(client.iter_list(method, {"entityTypeId": 1} if method == "crm.item.list" else None))
+    assert _ids(got, method) == [1 + 3 * i for i in range(n)]
+
+
+def test_fast_mode_chains_pages_inside_one_batch(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 5000)
+    got = list(client.iter_list("crm.lead.list", {"select": ["TITLE"]}))
+    assert len(got) == 5000
+    # one plain page, one look-up of the largest ID, chained batches of up to 50 pages (2,500 records),
+    # and a last look for records added meanwhile: 5 requests for 5,000 records
+    assert portal.methods == ["crm.lead.list", "crm.lead.list", "batch", "batch", "crm.lead.list"]
+    cmds = portal.bodies[2]["cmd"]
+    assert len(cmds) == 50
+    first = unquote(cmds["p0"])
+    assert "filter[>ID]=50" in first and "order[ID]=ASC" in first and "start=-1" in first
+    assert (
+        "select[0]=TITLE&select[1]=ID" in first
+    )  # the cursor needs ID even when the caller did not select it
+    assert "filter[>ID]=$result[p0][49][ID]" in unquote(cmds["p1"])
+
+
+@pytest.mark.parametrize(
+    ("method", "ref", "order"),
+    [
+        ("crm.lead.list", "filter[>ID]=$result[p0][49][ID]", "order[ID]=ASC"),
+        ("crm.item.list", "filter[>id]=$result[p0][items][49][id]", "order[id]=ASC"),
+        ("tasks.task.list", "filter[>ID]=$result[p0][tasks][49][id]", "order[ID]=asc"),
+        ("user.get", "filter[>ID]=$result[p0][49][ID]", "sort=ID&order=ASC"),
+    ],
+)
+def test_chained_references_point_at_the_last_record_of_the_previous_page(
+    method: str, ref: str, order: str
+) -> None:
+    from b24_tools._core import encode_command
+
+    cmds = chain_commands(method, {"filter": {}}, shape_for(method), 100, 3)
+    encoded = [unquote(encode_command(c)[1]) for c in cmds.values()]
+    assert "filter[>" in encoded[0] and "=100" in encoded[0] and order in encoded[0]
+    assert ref in encoded[1] and ref.replace("p0", "p1") in encoded[2]
+
+
+def test_records_after_a_short_page_are_ignored() -> None:
+    shape = shape_for("crm.lead.list")
+    full = [{"ID": str(i)} for i in range(1, 51)]
+    short = [{"ID": str(i)} for i in range(51, 60)]
+    # an unresolved reference made the portal drop the filter: p2 starts from the beginning again
+    res = BatchResult(results={"p0": full, "p1": short, "p2": full}, order=["p0", "p1", "p2"])
+    records, last, done = consume_chain(res, 3, shape, 0)
+    assert len(records) == 59 and last == 59 and done
+
+
+def test_a_page_that_does_not_continue_the_chain_ends_it_without_being_used() -> None:
+    shape = shape_for("crm.lead.list")
+    p0 = [{"ID": str(i)} for i in range(1, 51)]
+    res = BatchResult(results={"p0": p0, "p1": p0}, order=["p0", "p1"])
+    records, last, done = consume_chain(res, 2, shape, 0)
+    assert len(records) == 50 and last == 50 and not done
+
+
+def test_portal_that_ignores_references_still_gets_every_record_once(
+    client: B24Client, portal: FakePortal
+) -> None:
+    portal.resolve_refs = False  # literal "$result[..]" arrives as the filter value
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 180)
+    assert _ids(list(client.iter_list("crm.lead.list")), "crm.lead.list") == list(range(1, 181))
+
+
+def test_fast_mode_continues_after_the_callers_own_id_filter(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 300)
+    got = list(client.iter_list("crm.lead.list", {"filter": {">ID": 200}}))
+    assert _ids(got, "crm.lead.list") == list(range(201, 301))
+
+
+@pytest.mark.parametrize("params", [{"order": {"TITLE": "ASC"}}, {"order": {"ID": "DESC"}}, {"start": 50}])
+def test_fast_mode_refuses_other_orders_and_start(client: B24Client, params: dict) -> None:
+    with pytest.raises(B24ValidationError, match="offset|start"):
+        client.iter_list("crm.lead.list", params)
+
+
+@pytest.mark.parametrize("n", [0, 30, 50, 51, 130, 2600, 2651])
+def test_offset_mode_pages_with_start_and_next(client: B24Client, portal: FakePortal, n: int) -> None:
+    portal.tables["crm.deal.list"] = make_records("crm.deal.list", n)
+    got = list(client.iter_list("crm.deal.list", {"order": {"TITLE": "ASC"}}, mode="offset"))
+    assert sorted(_ids(got, "crm.deal.list")) == list(range(1, n + 1))
+    assert json.loads(portal.requests[0].content)["start"] == 0
+    if n > 50:  # later pages go as start offsets inside batches
+        assert portal.methods[1] == "batch"
+        assert list(portal.bodies[1]["cmd"])[0] == "o50"
+
+
+def test_iter_list_is_lazy(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 5000)
+    it = client.iter_list("crm.lead.list")
+    assert portal.requests == []
+    next(it)
+    assert len(portal.requests) == 1
+
+
+@pytest.mark.parametrize("method", SHAPES)
+@pytest.mark.parametrize(("n", "parallel"), [(0, 4), (1, 4), (120, 3), (2600, 4), (3001, 8)])
+def test_parallel_cursors_yield_every_record_once(
+    client: B24Client, portal: FakePortal, method: str, n: int, parallel: int
+) -> None:
+    portal.tables[method] = make_records(method, n, step=2)
+    params = {"entityTypeId": 2} if method == "crm.item.list" else None
+    got = list(client.iter_list(method, params, parallel=parallel))
+    ids = _ids(got, method)
+    assert sorted(ids) == [1 + 2 * i for i in range(n)] and len(set(ids)) == n
+
+
+def test_parallel_cursors_keep_each_segment_ascending(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 4000)
+    ids = _ids(list(client.iter_list("crm.lead.list", parallel=4)), "crm.lead.list")
+    for lo, hi in split_range(0, 4000, 4):
+        seg = [i for i in ids if lo < i <= hi]
+        assert seg == sorted(seg) and len(seg) == hi - lo
+
+
+def test_parallel_uses_one_request_for_the_id_bounds(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 200)
+    list(client.iter_list("crm.lead.list", parallel=2))
+    assert portal.methods[0] == "batch" and set(portal.bodies[0]["cmd"]) == {"min", "max"}
+
+
+def test_split_range_covers_the_range_without_overlap() -> None:
+    assert split_range(0, 10, 3) == [(0, 3), (3, 6), (6, 10)]
+    assert split_range(4, 5, 8) == [(4, 5)]
+
+
+def test_parallel_needs_fast_mode(client: B24Client) -> None:
+    with pytest.raises(B24ValidationError):
+        client.iter_list("crm.lead.list", mode="offset", parallel=2)
+    with pytest.raises(B24ValidationError):
+        client.iter_list("crm.lead.list", mode="quick")  # type: ignore[arg-type]
