@@ -263,6 +263,10 @@ def call_command(
                     confirm_write=confirm_write,
                     confirm_destructive=confirm_destructive,
                 )
+                if res.status == "pending" and res.plan_id:
+                    # confirmed on the command line: approve and run through the graph (ledger claim,
+                    # exactly-once execution, audit) instead of calling the client behind its back
+                    res = approvals.approve(res.plan_id, reviewer=_reviewer())
                 _finish(_result_payload(res, method=name, risk=risk), as_json)
 
 

@@ -157,7 +157,11 @@ def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
         db.parent.mkdir(parents=True, exist_ok=True)
         emu = Emulator(db)
         if fresh:
-            emu.seed(leads=50, deals=50, contacts=30, companies=10, tasks=20)
+            try:
+                emu.seed(leads=50, deals=50, contacts=30, companies=10, tasks=20)
+            except BaseException:
+                db.unlink(missing_ok=True)
+                raise
         return emu.client()
     from ._client import B24Client
 
@@ -203,6 +207,15 @@ def handle_errors(*, as_json: bool = False) -> Iterator[None]:
             if getattr(exc, attr, None) is not None:
                 payload[attr] = getattr(exc, attr)
         _report(f"{label}: {exc}", code, payload, as_json)
+    except Exception as exc:
+        if os.environ.get("B24_DEBUG"):
+            raise
+        _report(
+            f"Internal error: {type(exc).__name__}: {exc} (set B24_DEBUG=1 for the traceback)",
+            1,
+            {"status": "error", "error_type": type(exc).__name__, "error": str(exc)},
+            as_json,
+        )
 
 
 def _report(message: str, code: int, payload: dict[str, Any] | None, as_json: bool) -> NoReturn:
