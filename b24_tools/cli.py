@@ -8,6 +8,7 @@ from ._cli_approval import audit_app, review_app
 from ._cli_emulator import emulator_app
 from ._cli_events import events_app
 from ._cli_ops import register_ops_commands
+from .inbox import hash_password_command, serve_command
 
 app = typer.Typer(
     name="b24",
@@ -17,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 register_ops_commands(app)  # call, packs, diag, export, bulk, demo
+review_app.command("serve")(serve_command)
+review_app.command("hash-password")(hash_password_command)
 app.add_typer(review_app, name="review")
 app.add_typer(audit_app, name="audit")
 app.add_typer(emulator_app, name="emulator")
