@@ -36,6 +36,7 @@ from .._redact import redact, redact_text
 from .._settings import B24Settings
 from ._auth import LoginThrottle, ReviewerAuth, csrf_matches, new_csrf_token, valid_reviewer_name
 from ._backend import ReviewerBackend
+from ._fields import EntityFields
 from ._views import (
     FormField,
     attr,
@@ -54,7 +55,7 @@ __all__ = ["create_app", "SESSION_COOKIE"]
 
 SESSION_COOKIE = "b24_inbox_session"
 RISKS = ("read", "write", "destructive")
-DECIDED = ("executed", "rejected", "failed", "replayed")
+DECIDED = ("approved", "executing", "executed", "rejected", "failed")
 AGES = {
     "": None,
     "lt1h": ("newer", 3600),
@@ -92,6 +93,7 @@ def create_app(
     cookie_secure: bool = True,
     session_max_age: int = 12 * 3600,
     login_attempts: int = 10,
+    portal_titles: bool = True,
 ) -> Starlette:
     """Build the inbox app.
 
@@ -100,6 +102,8 @@ def create_app(
     `settings.reviewer_token` / `settings.reviewer_password_hash`; cookies are signed with
     `settings.session_secret` (a random per-process key when unset: sessions end at restart).
     `cookie_secure=True` marks the session cookie `Secure`; only plain-http loopback serving turns it off.
+    `portal_titles`: label entity fields with the portal's own titles (`crm.lead.fields`, …, one cached read
+    per entity through `approvals.client`).
     """
     settings = settings or B24Settings()
     auth = ReviewerAuth(
@@ -108,6 +112,7 @@ def create_app(
     session_secret = _secret(settings.session_secret) or secrets.token_urlsafe(32)
     backend = ReviewerBackend(approvals)
     throttle = LoginThrottle(limit=login_attempts)
+    entity_fields = EntityFields(enabled=portal_titles)
     env = Environment(
         loader=FileSystemLoader(str(_HERE / "templates")),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -181,13 +186,22 @@ def create_app(
             request, "error.html", {"title": "No such plan", "message": f"Plan {plan_id} was not found."}, 404
         )
 
-    async def load_plan(plan_id: str) -> tuple[Any, Any]:
-        def _load(api: Any) -> tuple[Any, Any]:
+    async def load_plan(plan_id: str, *, with_records: bool = False) -> tuple[Any, Any, list[Any] | None]:
+        def _load(api: Any) -> tuple[Any, Any, list[Any] | None]:
             plan = api.get_plan(plan_id)
             view = api.show(plan_id) if hasattr(api, "show") else None
-            return plan, view
+            records = None
+            if with_records and (attr(plan, "kind") or "") == "bulk":
+                if callable(getattr(api, "bulk_records", None)):
+                    records = list(api.bulk_records(plan_id))
+                else:
+                    records = records_fallback(plan, view)
+            return plan, view, records
 
         return await backend.run(_load)
+
+    async def entity_of(method: str | None) -> dict[str, Any]:
+        return await backend.run(lambda api: entity_fields.for_method(api, method))
 
     async def plan_events(plan_id: str, view: Any) -> list[dict[str, Any]]:
         for name in ("audit", "audit_events", "events"):
@@ -201,19 +215,15 @@ def create_app(
 
         return audit_rows(await backend.run(_events))
 
-    def records_of(plan: Any, view: Any) -> list[Any] | None:
-        if (attr(plan, "kind") or "") != "bulk":
-            return None
+    def records_fallback(plan: Any, view: Any) -> list[Any]:
         for source in (view, plan):
-            for name in ("records", "full_list"):
-                value = attr(source, name)
-                if isinstance(value, list):
-                    return value
+            value = attr(source, "records")
+            if isinstance(value, list):
+                return value
         params = attr(plan, "params")
         if isinstance(params, dict) and isinstance(params.get("records"), list):
             return params["records"]
-        calls = attr(plan, "calls") or []
-        return [attr(c, "params", c) for c in calls]
+        return [attr(c, "params", c) for c in attr(plan, "calls") or []]
 
     def edit_mode(plan: Any, requested: str | None) -> str | None:
         kind = attr(plan, "kind") or "call"
@@ -359,24 +369,35 @@ def create_app(
             return to_login(request)
         plan_id = request.path_params["plan_id"]
         try:
-            plan, view = await load_plan(plan_id)
+            plan, view, records = await load_plan(plan_id, with_records=True)
         except (B24PlanError, KeyError, LookupError):
             return not_found(request, plan_id)
         if plan is None:
             return not_found(request, plan_id)
-        return render(request, "plan.html", await plan_context(plan, view))
+        return render(request, "plan.html", await plan_context(plan, view, records))
 
-    async def plan_context(plan: Any, view: Any) -> dict[str, Any]:
+    async def plan_context(plan: Any, view: Any, records: list[Any] | None) -> dict[str, Any]:
         row = plan_row(plan)
-        row["summary"] = redact_text(str(attr(view, "summary") or row["summary"]))
-        records = records_of(plan, view)
+        can_resolve = callable(getattr(backend.get(), "resolve", None))
+        entity = await entity_of(row["method"]) if row["kind"] in ("call", "bulk") else {}
         bulk = None
         if records is not None:
+            info = attr(plan, "bulk") or {}
+            sample = (
+                info.get("sample") if isinstance(info.get("sample"), list) and info.get("sample") else None
+            )
+            sample = (sample or records)[:SAMPLE_SIZE]
+            counts = {
+                k: info[k]
+                for k in ("total", "chunks", "chunk_size", "done", "failed", "unknown")
+                if k in info
+            }
+            counts.setdefault("total", len(records))
             bulk = {
                 "count": len(records),
-                "sample": [param_rows(row["method"], r) for r in records[:SAMPLE_SIZE]],
-                "sample_size": min(SAMPLE_SIZE, len(records)),
-                "counts": redact(attr(view, "counts") or attr(plan, "counts") or {}),
+                "sample": [param_rows(row["method"], r, entity) for r in sample],
+                "sample_size": len(sample),
+                "counts": redact(counts),
             }
         calls = []
         if row["kind"] == "batch":
@@ -386,25 +407,41 @@ def create_app(
                 params = (
                     attr(c, "params") if not isinstance(c, list | tuple) else (c[2] if len(c) > 2 else {})
                 )
-                calls.append({"name": name, "method": method, "rows": param_rows(method, params)})
-        original = attr(view, "original_params")
+                calls.append(
+                    {
+                        "name": name,
+                        "method": method,
+                        "rows": param_rows(method, params, await entity_of(method)),
+                    }
+                )
         edited_diff = attr(view, "diff")
+        original = attr(plan, "original_params")
         if not edited_diff and original is not None:
             edited_diff = diff_params(original, attr(plan, "params"))
-        if isinstance(edited_diff, dict):
-            edited_diff = diff_params(
-                edited_diff.get("old") or edited_diff.get("original"), edited_diff.get("new")
-            )
+        if isinstance(edited_diff, list):
+            edited_diff = [
+                {
+                    "path": str(d.get("path", "")),
+                    "change": str(d.get("change", "changed")),
+                    "old": pretty(redact(d.get("old"))),
+                    "new": pretty(redact(d.get("new"))),
+                }
+                for d in edited_diff
+                if isinstance(d, dict)
+            ]
         result = attr(plan, "result")
         return {
             "plan": row,
-            "param_rows": param_rows(row["method"], attr(plan, "params")) if bulk is None else [],
+            "param_rows": param_rows(row["method"], attr(plan, "params"), entity) if bulk is None else [],
             "calls": calls,
             "bulk": bulk,
             "edited_diff": edited_diff if isinstance(edited_diff, list) else [],
             "result": pretty(redact(result)) if result not in (None, "", [], {}) else "",
             "events": await plan_events(row["plan_id"], view),
             "edit_mode": edit_mode(plan, None),
+            "evidence": pretty(redact(attr(plan, "evidence"))) if attr(plan, "evidence") else "",
+            "reason": redact_text(str(attr(plan, "reason") or "")),
+            "can_resolve": row["status"] == "unknown_outcome" and row["kind"] != "bulk" and can_resolve,
             "is_pending": row["status"] == "pending",
             "known_method": catalog_spec(row["method"]) is not None,
         }
@@ -415,11 +452,10 @@ def create_app(
         plan_id = request.path_params["plan_id"]
         fmt = request.path_params["fmt"]
         try:
-            plan, view = await load_plan(plan_id)
+            _plan, _view, records = await load_plan(plan_id, with_records=True)
         except (B24PlanError, KeyError, LookupError):
             return not_found(request, plan_id)
-        records = records_of(plan, view)
-        if records is None:
+        if records is None or fmt not in ("json", "csv"):
             return not_found(request, plan_id)
         records = redact(records)
         headers = {
@@ -459,7 +495,9 @@ def create_app(
     def outcome_flash(request: Request, verb: str, result: Any) -> None:
         status = attr(result, "status") or "done"
         error = attr(result, "error")
-        kind = "ok" if status in ("executed", "replayed", "rejected") else "error"
+        kind = "ok" if status in ("executed", "replayed", "rejected", "failed") and not error else "error"
+        if status == "rejected":
+            kind = "ok"
         text = f"{verb}: {status}."
         if error:
             text += f" {error}"
@@ -505,12 +543,35 @@ def create_app(
         outcome_flash(request, "Rejected", result)
         return RedirectResponse(f"/plans/{plan_id}", status_code=303)
 
+    async def resolve(request: Request) -> Response:
+        """Settle an unknown_outcome plan after checking the portal: it happened, or it did not."""
+        reviewer = reviewer_of(request)
+        if not reviewer:
+            return to_login(request)
+        form = await checked_form(request)
+        if form is None:
+            return csrf_failure(request)
+        plan_id = request.path_params["plan_id"]
+        happened = form.get("happened")
+        if happened not in ("yes", "no"):
+            flash(request, "error", "Say whether the write happened in Bitrix24.")
+            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+        try:
+            result = await backend.call("resolve", plan_id, happened=happened == "yes", reviewer=reviewer)
+        except B24PlanError as exc:
+            return await decided_elsewhere(request, plan_id, exc)
+        except (B24Error, AttributeError) as exc:
+            flash(request, "error", f"Could not resolve: {exc}")
+            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+        outcome_flash(request, "Resolved", result)
+        return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+
     async def edit_page(request: Request) -> Response:
         if not reviewer_of(request):
             return to_login(request)
         plan_id = request.path_params["plan_id"]
         try:
-            plan, _view = await load_plan(plan_id)
+            plan, _view, _records = await load_plan(plan_id)
         except (B24PlanError, KeyError, LookupError):
             return not_found(request, plan_id)
         mode = edit_mode(plan, request.query_params.get("mode"))
@@ -518,14 +579,20 @@ def create_app(
             flash(request, "error", "This plan cannot be edited here (not pending, or a bulk job).")
             return RedirectResponse(f"/plans/{plan_id}", status_code=303)
         params = redact(attr(plan, "params") or {})
-        return render(request, "edit.html", edit_context(plan, mode, params, None, []))
+        entity = await entity_of(attr(plan, "method")) if mode == "form" else {}
+        return render(request, "edit.html", edit_context(plan, mode, params, None, [], entity))
 
     def edit_context(
-        plan: Any, mode: str, params: dict[str, Any], fields: list[FormField] | None, errors: list[str]
+        plan: Any,
+        mode: str,
+        params: dict[str, Any],
+        fields: list[FormField] | None,
+        errors: list[str],
+        entity: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         method = attr(plan, "method") or ""
         if mode == "form" and fields is None:
-            fields = form_fields(method, params)
+            fields = form_fields(method, params, entity=entity)
         return {
             "plan": plan_row(plan),
             "mode": mode,
@@ -544,7 +611,7 @@ def create_app(
             return csrf_failure(request)
         plan_id = request.path_params["plan_id"]
         try:
-            plan, _view = await load_plan(plan_id)
+            plan, _view, _records = await load_plan(plan_id)
         except (B24PlanError, KeyError, LookupError):
             return not_found(request, plan_id)
         mode = edit_mode(plan, str(form.get("mode") or ""))
@@ -565,7 +632,8 @@ def create_app(
                 ctx["raw_json"] = raw
                 return render(request, "edit.html", ctx, 422)
         else:
-            new, fields = parse_form(form_fields(attr(plan, "method"), redact(old)), form)
+            entity = await entity_of(attr(plan, "method"))
+            new, fields = parse_form(form_fields(attr(plan, "method"), redact(old), entity=entity), form)
             errors = [f.error for f in fields if f.error]
         if not errors:
             errors = await precheck(plan, new)
@@ -590,6 +658,10 @@ def create_app(
         method = attr(plan, "method") or ""
 
         def _check(api: Any) -> None:
+            engine = getattr(api, "engine", None)
+            if engine is not None and callable(getattr(engine, "prepare_edit", None)):
+                engine.prepare_edit(plan, new)  # the reviewer API's own validation + policy, without deciding
+                return
             if attr(plan, "kind", "call") != "call":
                 return
             spec = catalog_spec(method)
@@ -616,7 +688,7 @@ def create_app(
             return csrf_failure(request)
         plan_id = request.path_params["plan_id"]
         try:
-            plan, _view = await load_plan(plan_id)
+            plan, _view, _records = await load_plan(plan_id)
         except (B24PlanError, KeyError, LookupError):
             return not_found(request, plan_id)
         mode = edit_mode(plan, str(form.get("mode") or "")) or "json"
@@ -647,7 +719,8 @@ def create_app(
         except (B24ValidationError, B24PolicyError) as exc:
             fields = None
             if mode == "form":
-                fields, _ = _fields_with_values(attr(plan, "method"), new, attr(plan, "params") or {})
+                entity = await entity_of(attr(plan, "method"))
+                fields, _ = _fields_with_values(attr(plan, "method"), new, attr(plan, "params") or {}, entity)
             ctx = edit_context(plan, mode, new, fields, [_error_text(exc)])
             return render(request, "edit.html", ctx, 422)
         except B24PlanError as exc:
@@ -675,6 +748,7 @@ def create_app(
         Route("/plans/{plan_id}/records.{fmt:str}", download),
         Route("/plans/{plan_id}/approve", approve, methods=["POST"]),
         Route("/plans/{plan_id}/reject", reject, methods=["POST"]),
+        Route("/plans/{plan_id}/resolve", resolve, methods=["POST"]),
         Route("/plans/{plan_id}/edit", edit_page, methods=["GET"]),
         Route("/plans/{plan_id}/edit", edit_preview, methods=["POST"]),
         Route("/plans/{plan_id}/edit/confirm", edit_confirm, methods=["POST"]),
@@ -695,9 +769,11 @@ def create_app(
     return app
 
 
-def _fields_with_values(method: Any, new: dict[str, Any], old: Any) -> tuple[list[FormField], dict[str, Any]]:
+def _fields_with_values(
+    method: Any, new: dict[str, Any], old: Any, entity: dict[str, Any] | None = None
+) -> tuple[list[FormField], dict[str, Any]]:
     """Form fields of the original params, filled with the submitted (rejected) values."""
-    fields = form_fields(method, redact(old))
+    fields = form_fields(method, redact(old), entity=entity)
     values = {f.name: "" for f in fields}
     for path, value in flatten(new, depth=2):
         name = "p:" + json.dumps(list(path), ensure_ascii=False)

@@ -147,7 +147,7 @@ def plan_row(plan: Any, *, now: datetime | None = None) -> dict[str, Any]:
         "kind": attr(plan, "kind") or "call",
         "method": method,
         "methods": _methods_of(plan),
-        "pack": pack_of(method),
+        "pack": attr(plan, "pack") or pack_of(method),
         "risk": attr(plan, "risk") or "",
         "scopes": sorted(scopes) if isinstance(scopes, set | frozenset) else list(scopes),
         "summary": attr(plan, "summary") or method,
@@ -261,8 +261,19 @@ def flatten(value: Any, prefix: tuple[str, ...] = (), *, depth: int = 3) -> list
     return [(prefix, value)]
 
 
-def param_rows(method: str | None, params: Any) -> list[dict[str, Any]]:
-    """Rows of the readable params table: code path, Bitrix24 title where the catalog knows it, value text."""
+def _entity_info(entity: Mapping[str, Any] | None, path: tuple[str, ...]) -> dict[str, Any] | None:
+    """The portal's description of the entity field at `fields.CODE` (or a top-level CODE)."""
+    if not entity or not path:
+        return None
+    if len(path) == 2 and path[0].lower() == "fields":
+        return entity.get(path[1])
+    return None
+
+
+def param_rows(
+    method: str | None, params: Any, entity: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Rows of the readable params table: code path, Bitrix24 title (portal or catalog), value text."""
     params = redact(params if params is not None else {})
     if not isinstance(params, Mapping):
         return [{"path": "", "code": "", "label": "value", "description": "", "value": pretty(params)}]
@@ -271,6 +282,9 @@ def param_rows(method: str | None, params: Any) -> list[dict[str, Any]]:
     for path, value in flatten(params):
         node = _node_at(schema, path)
         label, desc = label_for(node, path[-1]) if path else ("", "")
+        info = _entity_info(entity, path)
+        if info and info.get("title"):
+            label = info["title"]
         rows.append(
             {
                 "path": ".".join(path),
@@ -299,6 +313,7 @@ class FormField:
     present: bool
     choices: list[str] = field(default_factory=list)
     error: str = ""
+    numeric: bool = False  # the original value was a number: keep numbers numbers
 
     @property
     def name(self) -> str:
@@ -352,19 +367,73 @@ def _value_text(kind: str, value: Any) -> str:
     return str(value)
 
 
-def form_fields(method: str | None, params: Mapping[str, Any], *, max_extra: int = 80) -> list[FormField]:
-    """Inputs for every current leaf, then the schema's other fields of the same objects (empty, optional)."""
+_PORTAL_KINDS = {
+    "integer": "integer",
+    "double": "number",
+    "char": "enum",
+    "crm_multifield": "json",
+    "file": "json",
+}
+
+
+def _portal_kind(info: Mapping[str, Any], current: Any) -> tuple[str, list[str]] | None:
+    if isinstance(current, Mapping | list) or info.get("multiple"):
+        return "json", []
+    if info.get("choices"):
+        return "enum", list(info["choices"])
+    kind = _PORTAL_KINDS.get(str(info.get("type")))
+    if kind == "enum":
+        return "enum", ["Y", "N"]
+    if kind is not None:
+        return kind, []
+    return None
+
+
+def _field(
+    path: tuple[str, ...],
+    schema: dict[str, Any] | None,
+    entity: Mapping[str, Any] | None,
+    value: Any,
+    present: bool,
+) -> FormField:
+    node = _node_at(schema, path)
+    kind, choices = _kind_of(node, value)
+    label, desc = label_for(node, path[-1])
+    info = _entity_info(entity, path)
+    if info:
+        label = info.get("title") or label
+        portal = _portal_kind(info, value)
+        if portal is not None and not isinstance(value, bool) and (kind in ("string", "text") or not node):
+            kind, choices = portal
+    if kind == "enum" and value not in (None, "") and str(value) not in choices:
+        choices = [*choices, str(value)]
+    numeric = isinstance(value, int) and not isinstance(value, bool)
+    return FormField(path, label, desc, kind, _value_text(kind, value), present, choices, numeric=numeric)
+
+
+def form_fields(
+    method: str | None,
+    params: Mapping[str, Any],
+    *,
+    entity: Mapping[str, Any] | None = None,
+    max_extra: int = 80,
+) -> list[FormField]:
+    """Inputs for every current leaf, then the other fields the schema or the portal knows (empty, optional)."""
     schema = _schema(catalog_spec(method))
     out: list[FormField] = []
     seen: set[tuple[str, ...]] = set()
     for path, value in flatten(dict(params), depth=2):
         if not path:
             continue
-        node = _node_at(schema, path)
-        kind, choices = _kind_of(node, value)
-        label, desc = label_for(node, path[-1])
-        out.append(FormField(path, label, desc, kind, _value_text(kind, value), True, choices))
+        out.append(_field(path, schema, entity, value, True))
         seen.add(path)
+    if entity and isinstance(params.get("fields"), Mapping):
+        for code, info in entity.items():
+            path = ("fields", code)
+            if path in seen or info.get("readonly") or len(out) - len(seen) >= max_extra:
+                continue
+            out.append(_field(path, schema, entity, None, False))
+            seen.add(path)
     if schema:
         containers: list[tuple[str, ...]] = [()]
         containers += [(k,) for k, v in params.items() if isinstance(v, Mapping)]
@@ -408,12 +477,20 @@ def _convert(f: FormField, raw: str) -> Any:
     if f.kind == "enum":
         if f.choices and raw not in f.choices:
             raise ValueError("must be one of: " + ", ".join(f.choices))
-        return raw
+        return int(raw) if f.numeric and raw.lstrip("-").isdigit() else raw
     if f.kind == "json":
         try:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    return raw
+
+
+def _convert_numeric(raw: str) -> Any:
+    """A field whose value was a number but has no declared type: keep it a number when it still reads as one."""
+    text = raw.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
     return raw
 
 
@@ -426,12 +503,12 @@ def parse_form(
     for f in fields:
         raw = form.get(f.name)
         raw = "" if raw is None else str(raw)
-        g = FormField(f.path, f.label, f.description, f.kind, raw, f.present, f.choices)
+        g = FormField(f.path, f.label, f.description, f.kind, raw, f.present, f.choices, numeric=f.numeric)
         rendered.append(g)
         if raw.strip() == "":
             continue
         try:
-            value = _convert(f, raw)
+            value = _convert(f, raw) if f.kind != "string" or not f.numeric else _convert_numeric(raw)
         except ValueError as exc:
             g.error = f"{f.code} {exc}"
             continue
