@@ -215,9 +215,14 @@ def bulk_command(
         )
         client = build_client(settings, emulator=emulator)
         with client, open_approvals(settings, client, policy) as approvals:
-            res = approvals.submit_bulk(
-                method, records, requested_by=_reviewer(), idempotency_prefix=f"bulk-{digest}"
-            )
+            prefix = f"bulk-{digest}"
+            same = [p for p in approvals.list_pending(method=method) if p.idempotency_key == prefix]
+            if same:  # the same file again: point at the plan that already waits, never a second one
+                from types import SimpleNamespace
+
+                res = SimpleNamespace(status="pending", plan_id=same[0].plan_id, result=None, error=None)
+            else:
+                res = approvals.submit_bulk(method, records, requested_by=_reviewer(), idempotency_prefix=prefix)
         out = {
             "status": res.status,
             "method": method,
