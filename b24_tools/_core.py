@@ -428,9 +428,9 @@ class BaseClient:
             # the portal refused before running the method: re-sending is safe for writes as well
             if call.retries < self._cfg.max_retries:
                 call.retries += 1
-                delay = max(
-                    self._backoff(call.retries), 0.5 if err.code.upper() == "QUERY_LIMIT_EXCEEDED" else 0.0
-                )
+                # at least one full backoff step: the bucket drains one request per 1/rate seconds
+                floor = self._cfg.backoff_base if err.code.upper() == "QUERY_LIMIT_EXCEEDED" else 0.0
+                delay = max(self._backoff(call.retries), floor)
                 return Step("retry", delay=delay, reason=f"{err.code or 'rate limited'} (HTTP {status})")
             return Step("raise", error=err)
         if isinstance(err, B24OperationTimeLimit):
