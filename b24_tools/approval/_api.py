@@ -281,8 +281,12 @@ class Approvals:
     def _resume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
         cfg = self._config(plan.thread_id)
         snap = self.graph.get_state(cfg)
+        if not snap.interrupts and snap.next:
+            # the thread stopped between steps (a crash, or a state update): run it up to its interrupt
+            self.graph.invoke(None, cfg, version="v2", durability="sync")
+            snap = self.graph.get_state(cfg)
         if not snap.interrupts:
-            if snap.next:  # stopped between steps (crash): just continue
+            if snap.next:
                 return self._run(None, plan.thread_id, plan.plan_id)
             final = self.plans.get(plan.plan_id)
             return SubmitResult(_result_status(final.status), final.plan_id, final.thread_id, final.result, final.error)
