@@ -35,7 +35,7 @@ _ITEM_ALIASES_REV = {v.lower(): k for k, v in _ITEM_ALIASES.items()}
 
 def spec_for(kind: str) -> EntitySpec:
     if kind not in _SPECS:
-        if kind in CRM_KINDS:
+        if kind in CRM_KINDS or kind == "activity":
             _SPECS[kind] = crm_spec(kind)
         else:  # smart process: loose fields, stored like the others
             base = crm_spec("deal")

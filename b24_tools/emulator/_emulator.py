@@ -98,7 +98,8 @@ class Emulator:
 
     def http(self, **kw: Any) -> httpx.Client:
         """A raw httpx client bound to the in-process app (tests of the wire)."""
-        return httpx.Client(transport=self.transport(), base_url=self.base_url, **kw)
+        kw.setdefault("base_url", self.base_url)
+        return httpx.Client(transport=self.transport(), **kw)
 
     def client(self, **kw: Any) -> Any:
         """A `B24Client` on the in-process transport, limiter off."""

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ._errors import ApiError
-from ._schema import FLOAT_TYPES, INT_TYPES, EntitySpec, FieldDef
+from ._schema import FLOAT_TYPES, EntitySpec, FieldDef, is_int_type
 
 __all__ = ["parse_filter", "build_where", "build_order", "Condition"]
 
@@ -50,10 +50,10 @@ def parse_filter(
 def _typed(fd: FieldDef, value: Any) -> Any:
     if isinstance(value, bool):
         return "Y" if value else "N"
-    if fd.type in INT_TYPES or fd.type in FLOAT_TYPES:
+    if is_int_type(fd.type) or fd.type in FLOAT_TYPES:
         try:
             f = float(value)
-            return int(f) if f.is_integer() and fd.type in INT_TYPES else f
+            return int(f) if f.is_integer() and is_int_type(fd.type) else f
         except (TypeError, ValueError):
             return value
     return value if isinstance(value, int | float) else ("" if value is None else str(value))

@@ -19,6 +19,7 @@ __all__ = [
     "FieldDef",
     "EntitySpec",
     "INT_TYPES",
+    "is_int_type",
     "FLOAT_TYPES",
     "camel",
     "crm_spec",
@@ -41,6 +42,12 @@ INT_TYPES = frozenset(
     }
 )
 FLOAT_TYPES = frozenset({"double", "money"})
+
+
+def is_int_type(t: str) -> bool:
+    return t in INT_TYPES or t.startswith("crm_enum_")
+
+
 MULTIFIELD_TYPES = ("PHONE", "EMAIL", "WEB", "IM", "LINK")
 
 
@@ -132,7 +139,7 @@ def coerce(fd: FieldDef, value: Any) -> Any:
     if isinstance(value, dict | list):
         return value
     t = fd.type
-    if t in INT_TYPES:
+    if is_int_type(t):
         if value == "":
             return None
         try:
@@ -200,7 +207,7 @@ def _crm_field_tables() -> dict[str, dict[str, Any]]:
 
 
 _CRM_ENTITY = {"lead": (1, "ONCRMLEAD"), "deal": (2, "ONCRMDEAL"), "contact": (3, "ONCRMCONTACT"),
-               "company": (4, "ONCRMCOMPANY")}  # fmt: skip
+               "company": (4, "ONCRMCOMPANY"), "activity": (6, "ONCRMACTIVITY")}  # fmt: skip
 
 
 def crm_spec(kind: str) -> EntitySpec:

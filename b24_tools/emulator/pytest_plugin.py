@@ -19,7 +19,7 @@ __all__ = ["emulator", "b24_client", "b24_aclient"]
 def emulator() -> Iterator[Emulator]:
     """A fresh in-memory emulator, no leaky bucket, with a small deterministic seed."""
     emu = Emulator()
-    emu.seed(leads=30, deals=12, contacts=8, companies=4, users=3)
+    emu.seed(leads=30, deals=12, contacts=8, companies=4, tasks=6, users=3)
     try:
         yield emu
     finally:
