@@ -30,7 +30,7 @@ _METHOD_RE = re.compile(r"(?<![\w.])([a-z][a-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+
 _TITLE_METHOD_RE = re.compile(r"([a-z][a-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)+)\s*$")
 _SCOPE_LINE_RE = re.compile(r"^>\s*Scope:\s*(.*)$", re.M)
 _SCOPE_RE = re.compile(r"`([a-z_0-9.]+)`")
-_ROW_RE = re.compile(r"^\|\|\s*\*\*([^*|]+?)\*\*(\*?)\s*(?:\n\s*)?\[?`([^`]+)`", re.M)
+_ROW_RE = re.compile(r"^\|\|\s*\*\*([^*|^]+?)(\^\*\^)?\*\*(\*?)\s*(?:\n\s*)?\[?`([^`]+)`", re.M)
 _HEADING_RE = re.compile(r"^(#{2,4})\s+(.+?)\s*$", re.M)
 _FIRST_SENTENCE_RE = re.compile(r"^(?:The\s+)?(?:method\s+)?`?[\w.]+`?\s+(?:method\s+)?(.+)$", re.I)
 _LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -111,12 +111,12 @@ def _rows(table: str) -> list[list]:
     rows: list[list] = []
     for m in _ROW_RE.finditer(table):
         name = m.group(1).strip()
-        typ = m.group(3).strip().split("|")[0].strip()
+        typ = m.group(4).strip().split("|")[0].strip()
         if typ.lower() == "type":
             continue
         if not re.fullmatch(r"[A-Za-z_][\w\-\[\]]*", name):
             continue
-        rows.append([name, typ, bool(m.group(2))])
+        rows.append([name, typ, bool(m.group(2) or m.group(3))])
     return rows
 
 
@@ -180,6 +180,12 @@ def parse_page(path: str, text: str) -> tuple[str, dict] | None:
             key = anchor.group(1) if anchor else h
             if key not in sub:
                 sub[key] = _rows(tables[0])
+    if not params:
+        # some pages put the parameter table right under the intro, without a heading
+        preamble = text.split("\n## ", 1)[0]
+        tables = _tables(preamble)
+        if tables:
+            params = _rows(tables[0])
     entry["params"] = params
     if "fields" in sub and any(p[0].lower() == "fields" for p in params):
         entry["fields"] = sub["fields"]

@@ -1,0 +1,138 @@
+"""One tool class for every catalog method: `B24MethodTool.from_spec(spec, runtime)`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.tools import StructuredTool, ToolException
+from pydantic import BaseModel, SkipValidation, ValidationError
+
+from .._errors import B24Error
+from ..catalog import MethodSpec
+from ._render import render_error, render_result
+from ._runtime import CallOutcome, Runtime
+
+__all__ = ["B24MethodTool", "outcome_to_content", "params_from_kwargs", "format_validation_error"]
+
+
+def params_from_kwargs(model: type[BaseModel] | None, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """Tool kwargs (python field names, defaults filled in) → Bitrix24 params (docs spelling, unset dropped)."""
+    fields = model.model_fields if model is not None else {}
+    out: dict[str, Any] = {}
+    for name, value in kwargs.items():
+        if value is None:
+            continue
+        info = fields.get(name)
+        key = (info.alias or name) if info is not None else name
+        if isinstance(value, BaseModel):
+            value = value.model_dump(by_alias=True, exclude_none=True)
+        out[key] = value
+    return out
+
+
+def format_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ())) or "input"
+        parts.append(f"'{where}': {err.get('msg', 'invalid')}")
+    return "Invalid arguments: " + "; ".join(parts) + ". Fix them and call again."
+
+
+def outcome_to_content(outcome: CallOutcome) -> tuple[str, dict[str, Any]]:
+    """(text for the model, full payload artifact)."""
+    if outcome.pending is not None:
+        res = outcome.pending
+        status = getattr(res, "status", "pending")
+        plan_id = getattr(res, "plan_id", None)
+        artifact = {
+            "method": outcome.method,
+            "params": outcome.params,
+            "risk": outcome.assessment.risk,
+            "status": status,
+            "plan_id": plan_id,
+            "result": getattr(res, "result", None),
+            "error": getattr(res, "error", None),
+        }
+        if status == "pending":
+            text = (
+                f"Pending human review: plan_id={plan_id}. The {outcome.assessment.risk} call {outcome.method} "
+                "runs once a reviewer approves it. Do not retry it; tell the user it awaits approval."
+            )
+        elif status in ("executed", "replayed"):
+            text = render_result(outcome.method, getattr(res, "result", None))
+        else:
+            raise ToolException(
+                f"{outcome.method} was not run: status {status}"
+                + (f" ({res.error})" if getattr(res, "error", None) else "")
+            )
+        return text, artifact
+    resp = outcome.response
+    result = getattr(resp, "result", resp)
+    total = getattr(resp, "total", None)
+    nxt = getattr(resp, "next", None)
+    artifact = {
+        "method": outcome.method,
+        "params": outcome.params,
+        "result": result,
+        "total": total,
+        "next": nxt,
+    }
+    return render_result(outcome.method, result, total=total, next_start=nxt), artifact
+
+
+def _handle_validation_error(exc: ValidationError) -> str:
+    return format_validation_error(exc)
+
+
+class B24MethodTool(StructuredTool):
+    """A typed tool for one Bitrix24 method, built from its catalog entry.
+
+    Policy-checked before any I/O; with `approvals`, writes become plans for review. Returns compact text for
+    the model and the full answer as the artifact; Bitrix24 errors come back as text with the code and a hint.
+    """
+
+    spec: Annotated[MethodSpec, SkipValidation]
+    runtime: Annotated[Runtime, SkipValidation]
+    response_format: str = "content_and_artifact"  # type: ignore[assignment]
+    handle_tool_error: bool = True  # type: ignore[assignment]
+
+    @classmethod
+    def from_spec(cls, spec: MethodSpec, runtime: Runtime) -> B24MethodTool:
+        return cls(
+            name=spec.tool_name,
+            description=spec.description,
+            args_schema=spec.params_model,
+            func=None,
+            spec=spec,
+            runtime=runtime,
+            metadata={"risk": spec.risk, "method": spec.name, "pack": spec.pack},
+            response_format="content_and_artifact",
+            handle_tool_error=True,
+            handle_validation_error=_handle_validation_error,
+        )
+
+    def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        kwargs.pop("run_manager", None)
+        kwargs.pop("callbacks", None)
+        params = params_from_kwargs(self.spec.params_model, kwargs)
+        return self.spec.validate_params(params)
+
+    def _run(
+        self, *args: Any, run_manager: CallbackManagerForToolRun | None = None, **kwargs: Any
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            outcome = self.runtime.call(self.spec.name, self._params(kwargs))
+            return outcome_to_content(outcome)
+        except B24Error as exc:
+            raise ToolException(render_error(exc)) from None
+
+    async def _arun(
+        self, *args: Any, run_manager: AsyncCallbackManagerForToolRun | None = None, **kwargs: Any
+    ) -> tuple[str, dict[str, Any]]:
+        try:
+            outcome = await self.runtime.acall(self.spec.name, self._params(kwargs))
+            return outcome_to_content(outcome)
+        except B24Error as exc:
+            raise ToolException(render_error(exc)) from None
