@@ -1,0 +1,175 @@
+"""`make bench`: every benchmark against one TLS emulator process, then BENCHMARKS.md and the charts.
+
+    python bench/run_all.py                       # the full run (peers venv created when missing)
+    python bench/run_all.py --quick               # a short development run (N=2,500 only, 1 rep, 10 s limiter)
+    python bench/run_all.py --only export --ns 2500 --reps 3 --clients b24tools_fast,fast_bitrix24
+
+Results land in bench/results/*.json (raw runs + medians); the report is rendered from them by bench/report.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness as h  # noqa: E402
+import report  # noqa: E402
+
+SECTIONS = ("export", "write", "limiter")
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ns", default="2500,10000,50000", help="export sizes, comma separated")
+    ap.add_argument(
+        "--reps", type=int, default=3, help="repetitions per figure (median; >= 3 for the report)"
+    )
+    ap.add_argument("--write-n", type=int, default=1000, help="leads created by the write benchmark")
+    ap.add_argument("--limiter-duration", type=float, default=60.0, help="seconds each limiter run hammers")
+    ap.add_argument("--limiter-procs", type=int, default=4)
+    ap.add_argument("--limiter-kinds", default="file,redis")
+    ap.add_argument("--redis-url", default=os.environ.get("B24_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run: export,write,limiter")
+    ap.add_argument("--clients", default="", help="only these client keys (default: all)")
+    ap.add_argument("--no-peers", action="store_true", help="skip the peer clients (no peers' virtualenv)")
+    ap.add_argument("--no-tls", action="store_true", help="serve plain http (b24pysdk cannot run then)")
+    ap.add_argument("--results-dir", default=str(h.BENCH_DIR / "results"))
+    ap.add_argument("--out", default=str(h.REPO_DIR / "BENCHMARKS.md"))
+    ap.add_argument("--no-report", action="store_true")
+    ap.add_argument("--quick", action="store_true", help="development run: N=2500, 1 rep, 10 s limiter")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.ns, args.reps, args.limiter_duration = "2500", 1, 10.0
+    return args
+
+
+def _select(clients: tuple[h.ClientSpec, ...], args: argparse.Namespace) -> list[h.ClientSpec]:
+    wanted = {k for k in args.clients.split(",") if k}
+    out = [c for c in clients if (not wanted or c.key in wanted) and not (args.no_peers and c.peer)]
+    if args.no_tls:
+        out = [c for c in out if not c.script.startswith("b24pysdk")]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    t_start = time.perf_counter()
+    results_dir = Path(args.results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    only = {s for s in args.only.split(",") if s}
+    ns = [int(x) for x in args.ns.split(",") if x]
+    work = h.runtime_dir()
+
+    def log(msg: str) -> None:
+        print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", flush=True)
+
+    export_clients = _select(h.EXPORT_CLIENTS, args)
+    write_clients = _select(h.WRITE_CLIENTS, args)
+    if any(c.peer for c in export_clients + write_clients):
+        h.ensure_peer_venv(log=log)
+    tls = None if args.no_tls else h.make_tls(work / "tls")
+    config = h.bench_emulator_config()
+    meta = {
+        "generated_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "emulator": config,
+        "tls": tls is not None,
+        "reps": args.reps,
+        "ns": ns,
+        "write_n": args.write_n,
+        "limiter": {"procs": args.limiter_procs, "duration_s": args.limiter_duration},
+        "sections": sorted(only),
+        "peer_versions": _peer_versions() if any(c.peer for c in export_clients) else {},
+    }
+    with h.EmulatorProcess(tls, log_path=work / "emulator.log") as emu:
+        if "export" in only:
+            runs: list[dict] = []
+            for n in ns:
+                log(f"export N={n}: {len(export_clients)} clients x {args.reps} reps")
+                runs += h.run_export_round(emu, export_clients, n, args.reps, tls=tls, config=config, log=log)
+            skipped = [
+                {"client": c.key, "label": c.label, "n": n, "reason": c.skip_reason}
+                for c in export_clients
+                for n in ns
+                if c.max_n is not None and n > c.max_n
+            ]
+            h.dump(
+                results_dir / "export.json",
+                {
+                    "runs": runs,
+                    "medians": h.aggregate(runs),
+                    "skipped": skipped,
+                    "limit_lines": [h.limit_line(n) for n in ns],
+                    "clients": [_client_meta(c) for c in export_clients],
+                },
+            )
+        if "write" in only and write_clients:
+            log(f"write {args.write_n} leads: {len(write_clients)} clients x {args.reps} reps")
+            runs = h.run_write_round(
+                emu, write_clients, args.write_n, args.reps, tls=tls, config=config, log=log
+            )
+            h.dump(
+                results_dir / "write.json",
+                {
+                    "runs": runs,
+                    "medians": h.aggregate(runs),
+                    "clients": [_client_meta(c) for c in write_clients],
+                },
+            )
+        if "limiter" in only:
+            lim = []
+            for kind in [k for k in args.limiter_kinds.split(",") if k]:
+                log(
+                    f"shared limiter: {args.limiter_procs} processes, {kind} backend, {args.limiter_duration:.0f} s"
+                )
+                try:
+                    res = h.run_limiter(
+                        emu,
+                        kind,
+                        procs=args.limiter_procs,
+                        duration=args.limiter_duration,
+                        tls=tls,
+                        workdir=work,
+                        redis_url=args.redis_url,
+                        config=config,
+                    )
+                except Exception as exc:  # noqa: BLE001 - reported, the other sections still count
+                    res = {"kind": kind, "status": "FAILED", "reason": f"{type(exc).__name__}: {exc}"}
+                log(f"  {kind}: {res}")
+                lim.append(res)
+            h.dump(results_dir / "limiter.json", {"runs": lim})
+    meta["bench_wall_s"] = time.perf_counter() - t_start
+    h.dump(results_dir / "meta.json", meta)
+    if not args.no_report:
+        out = report.render(results_dir, Path(args.out))
+        log(f"wrote {out}")
+    log(f"done in {time.perf_counter() - t_start:.0f} s")
+    return 0
+
+
+def _client_meta(c: h.ClientSpec) -> dict:
+    return {"key": c.key, "label": c.label, "peer": c.peer, "ours": c.ours, "probe": c.probe}
+
+
+def _peer_versions() -> dict[str, str]:
+    import subprocess
+
+    code = "import importlib.metadata as m; print(m.version('fast-bitrix24'), m.version('b24pysdk'))"
+    out = subprocess.run([str(h.PEER_PYTHON), "-c", code], capture_output=True, text=True)
+    parts = out.stdout.split()
+    return {"fast-bitrix24": parts[0], "b24pysdk": parts[1]} if len(parts) == 2 else {}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
