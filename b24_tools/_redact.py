@@ -7,11 +7,14 @@ every string passing through `redact()` has them replaced, besides the pattern r
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from typing import Any
 
-__all__ = ["REDACTED", "SECRET_KEYS", "redact", "redact_text", "register_secret", "known_secrets"]
+__all__ = [
+    "REDACTED", "SECRET_KEYS", "redact", "redact_text", "register_secret", "known_secrets", "RedactingLogFilter",
+]
 
 REDACTED = "***"
 SECRET_KEYS = frozenset(
@@ -38,11 +41,30 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 
 
+class RedactingLogFilter(logging.Filter):
+    """Redacts log records of the HTTP libraries (httpx logs every URL, and a webhook URL holds its code)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_LOG_FILTER = RedactingLogFilter()
+_HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+
+
 def register_secret(value: str | None) -> None:
     """Remember a concrete secret so that `redact()` removes it wherever it appears (min. 6 chars)."""
     if value and len(value) >= 6:
         with _lock:
             _secrets.add(value)
+        for name in _HTTP_LOGGERS:
+            logger = logging.getLogger(name)
+            if _LOG_FILTER not in logger.filters:
+                logger.addFilter(_LOG_FILTER)
 
 
 def known_secrets() -> frozenset[str]:
