@@ -99,6 +99,29 @@ class RedactingSerializer(SerializerProtocol):
         return self.inner.loads_typed(data)
 
 
+def _scrub_checkpoint(checkpoint: Any) -> Any:
+    """PostgresSaver stores primitive channel values inline (not through the serializer): scrub those too."""
+    values = checkpoint.get("channel_values") or {}
+    if not any(isinstance(v, str) for v in values.values()):
+        return checkpoint
+    return {**checkpoint, "channel_values": {k: redact_text(v) if isinstance(v, str) else v
+                                             for k, v in values.items()}}
+
+
+def _redacting_saver(cls: type) -> type:
+    """A subclass of a checkpointer whose inline (non-serialized) checkpoint values are redacted."""
+
+    class _Redacting(cls):  # type: ignore[misc, valid-type]
+        def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            return super().put(config, _scrub_checkpoint(checkpoint), _scrub(metadata), new_versions)
+
+        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            return await super().aput(config, _scrub_checkpoint(checkpoint), _scrub(metadata), new_versions)
+
+    _Redacting.__name__ = _Redacting.__qualname__ = f"Redacting{cls.__name__}"
+    return _Redacting
+
+
 def make_serializer(settings: B24Settings | None = None, *, encryption_key: str | bytes | None = None) -> SerializerProtocol:
     """Redacting serializer, wrapped in AES (`EncryptedSerializer`) when a key is configured."""
     serde: SerializerProtocol = RedactingSerializer(JsonPlusSerializer())
@@ -368,7 +391,7 @@ def open_persistence(
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
     try:
-        saver = PostgresSaver(pool, serde=serde)
+        saver = _redacting_saver(PostgresSaver)(pool, serde=serde)
         saver.setup()
         store = PostgresStore(pool)
         store.setup()
@@ -425,7 +448,7 @@ async def open_async_persistence(
     await apool.open()
     spool = ConnectionPool(where, min_size=1, max_size=2, open=True, kwargs=kwargs)
     try:
-        saver = AsyncPostgresSaver(apool, serde=serde)
+        saver = _redacting_saver(AsyncPostgresSaver)(apool, serde=serde)
         await saver.setup()
         store = AsyncPostgresStore(apool)
         await store.setup()

@@ -150,6 +150,7 @@ class Engine:
         try:
             if kind == "bulk":
                 return self._gate_bulk(request, method, actor)
+            _refuse_secrets(method, params)
             key = request.get("idempotency_key") or derive_idempotency_key(method, params)
             assessment, calls, stamped = self.validated_calls(
                 kind, method, params, key, confirm_write=bool(request.get("confirm_write")),
@@ -218,6 +219,7 @@ class Engine:
             raise B24ValidationError("a bulk job needs at least one record", method=method)
         clean = []
         for i, record in enumerate(records):
+            _refuse_secrets(method, record, where=f"record {i}")
             try:
                 clean.append(self._validate(method, dict(record)))
             except B24ValidationError as exc:
@@ -275,10 +277,8 @@ class Engine:
                                plan_id=plan.plan_id, reason="edit_unsupported")
         if not isinstance(args, dict):
             raise B24ValidationError("edited params must be a JSON object", method=plan.method)
+        _refuse_secrets(plan.method, args)
         _, calls, params = self.validated_calls(plan.kind, plan.method, copy.deepcopy(args), plan.idempotency_key)
-        risk_ok = True
-        if not risk_ok:  # pragma: no cover
-            pass
         return calls, params, params_hash(plan.kind, calls, plan.idempotency_key)
 
     def apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
@@ -583,6 +583,16 @@ class Engine:
             return {"status": "failed" if not done else "executed", "result": summary,
                     "error": f"{failed} of {len(records)} records failed"}
         return {"status": "executed", "result": summary}
+
+
+def _refuse_secrets(method: str, params: Any, *, where: str = "params") -> None:
+    """Plans are stored and shown to reviewers: a secret inside the params is refused, never stored."""
+    if redact(params) != params:
+        raise B24ValidationError(
+            f"{where} of {method} contain a secret (a webhook code, token or a secret-named key such as 'auth')",
+            hint="remove it: the client adds authentication itself, and plans never store secrets",
+            method=method,
+        )
 
 
 def _ms(started: float) -> float:
