@@ -49,6 +49,7 @@ from ._views import (
     parse_form,
     plan_row,
     pretty,
+    sample_table,
 )
 
 __all__ = ["create_app", "SESSION_COOKIE"]
@@ -395,7 +396,7 @@ def create_app(
             counts.setdefault("total", len(records))
             bulk = {
                 "count": len(records),
-                "sample": [param_rows(row["method"], r, entity) for r in sample],
+                "sample": sample_table(row["method"], sample, entity),
                 "sample_size": len(sample),
                 "counts": redact(counts),
             }

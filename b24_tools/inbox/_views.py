@@ -20,6 +20,7 @@ __all__ = [
     "plan_row",
     "flatten",
     "param_rows",
+    "sample_table",
     "FormField",
     "form_fields",
     "parse_form",
@@ -165,6 +166,9 @@ def plan_row(plan: Any, *, now: datetime | None = None) -> dict[str, Any]:
         "error": attr(plan, "error") or "",
         "calls_count": len(attr(plan, "calls") or []),
     }
+    bulk = attr(plan, "bulk")
+    if row["kind"] == "bulk" and isinstance(bulk, Mapping) and isinstance(bulk.get("total"), int):
+        row["calls_count"] = bulk["total"]
     return redact(row)
 
 
@@ -296,6 +300,24 @@ def param_rows(
             }
         )
     return rows
+
+
+def sample_table(
+    method: str | None, records: Iterable[Any], entity: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Bulk sample as one table: a column per field (titled like the params table), a row per record."""
+    rows = [param_rows(method, r, entity) for r in records]
+    columns: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for row in rows:
+        for cell in row:
+            if cell["path"] not in seen:
+                seen.add(cell["path"])
+                columns.append({"path": cell["path"], "label": cell["label"]})
+    body = [
+        [next((c["value"] for c in row if c["path"] == col["path"]), "") for col in columns] for row in rows
+    ]
+    return {"columns": columns, "rows": body}
 
 
 # -- edit form ----------------------------------------------------------------------------------------------
