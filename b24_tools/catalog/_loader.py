@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ._models import MethodSpec, ParamFact, tool_name_for
 from ._packs import PACKS, pack_for
-from ._risk import METHOD_NAME_RE, classify, normalize_method
+from ._risk import METHOD_NAME_RE, PARAM_RISK, classify, normalize_method
 from .curated import CURATED, Curated
 
 __all__ = ["Catalog", "get_catalog", "load_generated"]
@@ -220,6 +220,7 @@ class Catalog:
                 params=params,
                 fields=fields,
                 deprecated=bool(raw.get("deprecated")),
+                risk_fn=PARAM_RISK.get(key),
             )
         return MethodSpec(
             name=key,
@@ -238,7 +239,7 @@ class Catalog:
             fields=fields,
             deprecated=bool(raw.get("deprecated")),
             example=dict(cur.example),
-            risk_fn=cur.risk_fn,
+            risk_fn=cur.risk_fn or PARAM_RISK.get(key),
         )
 
 

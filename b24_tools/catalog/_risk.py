@@ -9,9 +9,10 @@ destructive — the gate errs towards asking. Curated risk always wins over thes
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
-__all__ = ["Risk", "RISK_ORDER", "classify", "max_risk", "normalize_method", "METHOD_NAME_RE"]
+__all__ = ["Risk", "RISK_ORDER", "PARAM_RISK", "classify", "max_risk", "normalize_method", "METHOD_NAME_RE"]
 
 Risk = Literal["read", "write", "destructive"]
 RISK_ORDER: dict[str, int] = {"read": 0, "write": 1, "destructive": 2}
@@ -151,3 +152,15 @@ def max_risk(*risks: str) -> Risk:
     """The riskiest of `risks` ("read" when none)."""
     top = max((RISK_ORDER.get(r, 2) for r in risks), default=0)
     return ("read", "write", "destructive")[top]  # type: ignore[return-value]
+
+
+def _offline_get_risk(params: Mapping[str, Any]) -> Risk:
+    """event.offline.get deletes what it returns unless clear=0 (api-reference/events/event-offline-get.md)."""
+    clear = next((v for k, v in params.items() if str(k).lower() == "clear"), 1)
+    return "read" if str(clear).strip().lower() in {"0", "false", "n"} else "destructive"
+
+
+# Methods whose risk depends on their params (the name-level risk is the worst case).
+PARAM_RISK: dict[str, Callable[[Mapping[str, Any]], Risk]] = {
+    "event.offline.get": _offline_get_risk,
+}

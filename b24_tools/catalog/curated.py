@@ -9,7 +9,6 @@ Keep descriptions short: every word here is paid for in every prompt (see bench/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -21,10 +20,20 @@ from ._risk import Risk
 __all__ = ["Curated", "CURATED", "P"]
 
 
+def _tight_schema(schema: dict[str, Any], cls: type[BaseModel] | None = None) -> None:
+    """Drop what costs prompt tokens and tells a model nothing: `"default": null`, `additionalProperties: true`."""
+    for prop in schema.get("properties", {}).values():
+        if prop.get("default", 0) is None:
+            del prop["default"]
+        if prop.get("additionalProperties") is True:
+            del prop["additionalProperties"]
+        prop.pop("title", None)
+
+
 class P(BaseModel):
     """Base of curated params models (unknown keys are tolerated by validate_params, not shown to models)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True, json_schema_extra=_tight_schema)
 
 
 def _m(model_name: str, /, **fields: Any) -> type[BaseModel]:
@@ -61,11 +70,11 @@ class Curated:
 _FILTER = (
     dict[str, Any],
     None,
-    'e.g. {">=DATE_CREATE":"2026-01-01","STATUS_ID":"NEW"}; prefixes = ! > >= < <= % @',
+    '{"STATUS_ID":"NEW",">=DATE_CREATE":"2026-01-01"}; ops ! > < % @',
 )
-_SELECT = (list[str], None, '["ID","TITLE"]; "*" all, "UF_*" custom')
-_ORDER = (dict[str, str], None, '{"ID":"DESC"}')
-_START = (int, None, "offset from the previous 'next'; -1 = fast, no total")
+_SELECT = (list[str], None, '["ID","TITLE"], "*", "UF_*"')
+_ORDER = (dict[str, Any], None, '{"ID":"DESC"}')
+_START = (int, None, "the previous answer's next")
 _ID = (int, ..., "record ID")
 
 
@@ -79,23 +88,19 @@ _GetById = _m("GetById", id=_ID)
 _UpdateById = _m("UpdateById", id=_ID, fields=(dict[str, Any], ..., "only the fields to change"))
 
 _LEAD_FIELDS = (
-    "UPPER keys: TITLE, NAME, LAST_NAME, STATUS_ID (NEW|IN_PROCESS|PROCESSED|JUNK|CONVERTED), SOURCE_ID, "
-    'ASSIGNED_BY_ID, OPPORTUNITY, PHONE/EMAIL [{"VALUE":"..","VALUE_TYPE":"WORK"}], '
-    "ORIGINATOR_ID+ORIGIN_ID (external ids), UF_CRM_*"
+    "TITLE, NAME, LAST_NAME, STATUS_ID NEW|IN_PROCESS|PROCESSED|JUNK, SOURCE_ID, ASSIGNED_BY_ID, "
+    'PHONE/EMAIL [{"VALUE":"..","VALUE_TYPE":"WORK"}], ORIGINATOR_ID+ORIGIN_ID (external ids)'
 )
 _DEAL_FIELDS = (
-    "UPPER keys: TITLE, STAGE_ID (NEW|PREPARATION|PREPAYMENT_INVOICE|EXECUTING|FINAL_INVOICE|WON|LOSE; "
-    "pipeline N: CN:NEW), CATEGORY_ID, CONTACT_ID, COMPANY_ID, OPPORTUNITY, CURRENCY_ID, ASSIGNED_BY_ID, "
-    "ORIGINATOR_ID+ORIGIN_ID"
+    "TITLE, STAGE_ID NEW|PREPARATION|EXECUTING|WON|LOSE (pipeline N: CN:NEW), CATEGORY_ID, CONTACT_ID, "
+    "COMPANY_ID, OPPORTUNITY, ASSIGNED_BY_ID, ORIGINATOR_ID+ORIGIN_ID"
 )
-_CONTACT_FIELDS = (
-    "UPPER keys: NAME, LAST_NAME, PHONE/EMAIL [{VALUE,VALUE_TYPE}], COMPANY_ID, ORIGINATOR_ID+ORIGIN_ID"
+_CONTACT_FIELDS = "NAME, LAST_NAME, PHONE/EMAIL [{VALUE,VALUE_TYPE}], COMPANY_ID, ORIGINATOR_ID+ORIGIN_ID"
+_COMPANY_FIELDS = "TITLE, COMPANY_TYPE, PHONE/EMAIL [{VALUE,VALUE_TYPE}], ORIGINATOR_ID+ORIGIN_ID"
+_ITEM_FIELDS = (
+    "camelCase: title, stageId, categoryId, assignedById, opportunity, contactIds, originatorId+originId"
 )
-_COMPANY_FIELDS = (
-    "UPPER keys: TITLE, COMPANY_TYPE, INDUSTRY, PHONE/EMAIL [{VALUE,VALUE_TYPE}], ORIGINATOR_ID+ORIGIN_ID"
-)
-_ITEM_FIELDS = "camelCase: title, stageId, categoryId, assignedById, opportunity, contactIds, originatorId+originId, ufCrm_*"
-_ENTITY_TYPE = (int, ..., "1 lead, 2 deal, 3 contact, 4 company, 7 quote, 31 invoice, >=128 smart process")
+_ENTITY_TYPE = (int, ..., "1 lead 2 deal 3 contact 4 company 31 invoice 128+ smart process")
 
 
 def _legacy_origin(entity: str) -> OriginMarker:
@@ -112,12 +117,6 @@ def _crm_add(entity: str, fields_desc: str) -> type[BaseModel]:
 _IBLOCK = {"IBLOCK_ID": "IBLOCK_ID or IBLOCK_CODE", "IBLOCK_CODE": "IBLOCK_ID or IBLOCK_CODE"}
 
 
-def _offline_get_risk(params: Mapping[str, Any]) -> Risk:
-    """event.offline.get deletes what it returns unless clear=0 (api-reference/events/event-offline-get.md)."""
-    clear = next((v for k, v in params.items() if str(k).lower() == "clear"), 1)
-    return "read" if str(clear).strip().lower() in {"0", "false", "n"} else "destructive"
-
-
 C = Curated
 CURATED: tuple[Curated, ...] = (
     # ------------------------------------------------------------------ core: CRM legacy entities
@@ -125,7 +124,7 @@ CURATED: tuple[Curated, ...] = (
         "crm.lead.add",
         "core",
         "write",
-        "Create a lead; returns its ID. Set ORIGINATOR_ID+ORIGIN_ID to dedupe.",
+        "Create a lead; returns its ID.",
         _crm_add("lead", _LEAD_FIELDS),
         "int id",
         ("crm",),
@@ -137,7 +136,7 @@ CURATED: tuple[Curated, ...] = (
         "crm.lead.list",
         "core",
         "read",
-        "Find leads (50 per page).",
+        "Find leads, 50 per page.",
         _list("CrmLeadList"),
         "list",
         ("crm",),
@@ -183,8 +182,8 @@ CURATED: tuple[Curated, ...] = (
         "crm.deal.list",
         "core",
         "read",
-        "Find deals (50 per page).",
-        _list("CrmDealList", 'e.g. {"STAGE_ID":"NEW",">OPPORTUNITY":1000,"CLOSED":"N"}'),
+        "Find deals, 50 per page.",
+        _list("CrmDealList", '{"STAGE_ID":"NEW",">OPPORTUNITY":1000,"CLOSED":"N"}'),
         "list",
         ("crm",),
         example={"filter": {"STAGE_ID": "NEW"}},
@@ -211,21 +210,11 @@ CURATED: tuple[Curated, ...] = (
         {"fields": {"NAME": "Ann"}},
     ),
     C(
-        "crm.contact.get",
-        "core",
-        "read",
-        "Get one contact by ID.",
-        _GetById,
-        "object",
-        ("crm",),
-        example={"id": 1},
-    ),
-    C(
         "crm.contact.list",
         "core",
         "read",
-        "Find contacts (50 per page).",
-        _list("CrmContactList", 'e.g. {"PHONE":"+4930..","%LAST_NAME":"Smi"}'),
+        "Find contacts, 50 per page.",
+        _list("CrmContactList", '{"PHONE":"+4930..","%LAST_NAME":"Smi"}'),
         "list",
         ("crm",),
         example={"filter": {"%LAST_NAME": "Smi"}},
@@ -245,7 +234,7 @@ CURATED: tuple[Curated, ...] = (
         "crm.company.list",
         "core",
         "read",
-        "Find companies (50 per page).",
+        "Find companies, 50 per page.",
         _list("CrmCompanyList"),
         "list",
         ("crm",),
@@ -272,7 +261,7 @@ CURATED: tuple[Curated, ...] = (
             entityTypeId=_ENTITY_TYPE,
             filter=(dict[str, Any], None, '{">id":10,"stageId":"DT128_1:NEW"}'),
             select=(list[str], None, '["id","title"]'),
-            order=(dict[str, str], None, '{"id":"ASC"}'),
+            order=(dict[str, Any], None, '{"id":"ASC"}'),
             start=_START,
         ),
         "items",
@@ -354,7 +343,7 @@ CURATED: tuple[Curated, ...] = (
         "core",
         "read",
         "Find CRM activities (calls, meetings, to-dos).",
-        _list("CrmActivityList", 'e.g. {"OWNER_TYPE_ID":2,"OWNER_ID":5,"COMPLETED":"N"}'),
+        _list("CrmActivityList", '{"OWNER_TYPE_ID":2,"OWNER_ID":5,"COMPLETED":"N"}'),
         "list",
         ("crm",),
         example={"filter": {"OWNER_TYPE_ID": 2, "OWNER_ID": 1}},
@@ -366,12 +355,10 @@ CURATED: tuple[Curated, ...] = (
         "Add a to-do activity to a CRM record.",
         _m(
             "CrmActivityTodoAdd",
-            ownerTypeId=(int, ..., "1 lead, 2 deal, 3 contact, 4 company"),
+            ownerTypeId=(int, ..., "1 lead 2 deal 3 contact 4 company"),
             ownerId=(int, ..., "record ID"),
-            deadline=(str, ..., "2026-01-31T18:00:00+00:00"),
-            title=(str, None, "title"),
+            deadline=(str, ..., "2026-01-31T18:00:00+03:00"),
             description=(str, None, "text"),
-            responsibleId=(int, None, "user ID"),
         ),
         "object",
         ("crm",),
@@ -423,15 +410,15 @@ CURATED: tuple[Curated, ...] = (
         "tasks.task.list",
         "core",
         "read",
-        "Find tasks (50 per page).",
+        "Find tasks, 50 per page.",
         _m(
             "TasksTaskList",
             filter=(
                 dict[str, Any],
                 None,
-                'e.g. {"RESPONSIBLE_ID":1,"<DEADLINE":"2026-01-01","REAL_STATUS":2}; status 2 pending 3 active 5 done',
+                '{"RESPONSIBLE_ID":1,"REAL_STATUS":2}; 2 pending 3 active 5 done',
             ),
-            select=(list[str], None, '["ID","TITLE","STATUS","DEADLINE"]'),
+            select=(list[str], None, '["ID","TITLE","STATUS"]'),
             order=_ORDER,
             start=_START,
         ),
@@ -532,7 +519,6 @@ CURATED: tuple[Curated, ...] = (
         ("basic",),
         example={"event": "ONCRMLEADADD", "handler": "https://example.com/hook"},
     ),
-    C("event.get", "core", "read", "List event handlers bound by this app.", _Empty, "list", ("basic",)),
     C(
         "event.unbind",
         "core",
@@ -542,22 +528,6 @@ CURATED: tuple[Curated, ...] = (
         "object",
         ("basic",),
         example={"event": "ONCRMLEADADD", "handler": "https://example.com/hook"},
-    ),
-    C(
-        "event.offline.get",
-        "core",
-        "destructive",
-        "Fetch queued offline events; clear=0 keeps them (read).",
-        _m(
-            "EventOfflineGet",
-            clear=(int, None, "0 keep+reserve, 1 delete (default)"),
-            limit=(int, None, "max 50"),
-            process_id=(str, None, "re-read a reserved batch"),
-        ),
-        "object",
-        ("basic",),
-        example={"clear": 0},
-        risk_fn=_offline_get_risk,
     ),
     C(
         "batch",
@@ -1056,7 +1026,7 @@ CURATED: tuple[Curated, ...] = (
         "sale.order.list",
         "commerce",
         "read",
-        "Find orders (50 per page).",
+        "Find orders, 50 per page.",
         _m(
             "SaleOrderList",
             select=_SELECT,

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.tools import StructuredTool, ToolException
-from pydantic import BaseModel, Field, SkipValidation
+from pydantic import Field, SkipValidation
 
 from .._errors import B24Error, B24ValidationError
 from ..catalog import PACKS, get_catalog, normalize_method
+from ..catalog.curated import P
 from ._render import render_error
 from ._runtime import Runtime
 from ._tool import _handle_validation_error, outcome_to_content
@@ -27,16 +28,16 @@ DISCOVERY_TOOL_NAMES = ("b24_find_methods", "b24_describe_method", "b24_call_met
 PackName = Literal[PACKS]  # type: ignore[valid-type]
 
 
-class FindArgs(BaseModel):
+class FindArgs(P):
     query: str = Field(description="words, e.g. 'deal products' or 'disk.file'")
     pack: PackName | None = Field(None, description="limit to one pack")
 
 
-class DescribeArgs(BaseModel):
+class DescribeArgs(P):
     name: str = Field(description="method, e.g. crm.deal.productrows.set")
 
 
-class CallArgs(BaseModel):
+class CallArgs(P):
     method: str = Field(description="method name from b24_find_methods")
     params: dict[str, Any] = Field(default_factory=dict, description="params per b24_describe_method")
 
@@ -55,6 +56,10 @@ class _DiscoveryTool(StructuredTool):
             handle_validation_error=_handle_validation_error,
             **kw,
         )
+
+    @property
+    def tool_call_schema(self) -> Any:  # type: ignore[override]
+        return self.args_schema
 
     def _do(self, **kwargs: Any) -> tuple[str, Any]:
         raise NotImplementedError

@@ -98,6 +98,11 @@ class B24MethodTool(StructuredTool):
     response_format: str = "content_and_artifact"  # type: ignore[assignment]
     handle_tool_error: bool = True  # type: ignore[assignment]
 
+    @property
+    def tool_call_schema(self) -> Any:  # type: ignore[override]
+        """The params model as is: no injected args to hide, and its tight JSON schema saves prompt tokens."""
+        return self.args_schema
+
     @classmethod
     def from_spec(cls, spec: MethodSpec, runtime: Runtime) -> B24MethodTool:
         return cls(
