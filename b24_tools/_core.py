@@ -34,7 +34,7 @@ from ._errors import (
 from ._phpquery import encode
 from ._redact import redact_text
 from ._response import B24Response, B24Time, BatchResult, ClientStats, php_map
-from ._settings import normalize_portal_url
+from ._settings import is_loopback_host, normalize_portal_url
 from .ratelimit import NoopRateLimiter, RateLimiter
 
 __all__ = ["BaseClient", "Call", "Step", "BATCH_LIMIT", "default_is_read", "encode_command", "plan_batch"]
@@ -272,7 +272,12 @@ class _Config:
 
 
 class BaseClient:
-    """Configuration and every decision of the Bitrix24 client; subclasses add the I/O."""
+    """Configuration and every decision of the Bitrix24 client; subclasses add the I/O.
+
+    `limiter=None` means: one process-wide memory bucket per portal (standard plan, with a margin) for real
+    portals, and no client-side limit for loopback hosts (the local emulator). `from_env()` uses the configured
+    backend (`B24_RATE_LIMITER`, file by default, shared by every process on the host).
+    """
 
     def __init__(
         self,
@@ -292,7 +297,10 @@ class BaseClient:
             raise B24ValidationError("auth must be WebhookAuth(...) or OAuthAuth(...)")
         self._portal = normalize_portal_url(portal)
         self._auth = auth
-        self._limiter: RateLimiter = limiter if limiter is not None else _shared_limiter()
+        if limiter is None:  # a polite default for real portals; the local emulator (loopback) needs none
+            host = urlsplit(self._portal).hostname or ""
+            limiter = NoopRateLimiter() if is_loopback_host(host) else _shared_limiter()
+        self._limiter: RateLimiter = limiter
         self._rest_v3 = rest_v3
         self._is_read = is_read or default_is_read
         self._cfg = _Config(
@@ -475,6 +483,10 @@ class BaseClient:
                 desc = str(body.get("error_description") or "")
             t = B24Time.from_dict(body.get("time"))
             reset_at = t.operating_reset_at if t else None
+            if reset_at is None:  # some answers carry it beside the error instead of in `time`
+                reset_at = B24Time.from_dict(
+                    {"operating_reset_at": body.get("operating_reset_at")}
+                ).operating_reset_at
         else:
             code = "ERROR_UNEXPECTED_ANSWER" if status < 400 else ""
             desc = f"HTTP {status} with a non-JSON body"

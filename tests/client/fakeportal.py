@@ -7,6 +7,7 @@ becomes an empty value, the dangerous case the client must survive) and PHP's `[
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import threading
@@ -55,6 +56,16 @@ class FakePortal:
         self.inner_calls = 0
         self.lock = threading.Lock()
         self.resolve_refs = True
+        self._id_cache: dict[str, tuple[list[dict[str, Any]], list[int]]] = {}
+
+    def _ids(self, method: str, id_field: str) -> list[int]:
+        rows = self.tables.get(method, [])
+        cached = self._id_cache.get(method)
+        if cached is None or cached[0] is not rows or len(cached[1]) != len(rows):
+            rows.sort(key=lambda r: int(r[id_field]))
+            cached = (rows, [int(r[id_field]) for r in rows])
+            self._id_cache[method] = cached
+        return cached[1]
 
     # -- transport --
     def transport(self) -> httpx.MockTransport:
@@ -110,15 +121,16 @@ class FakePortal:
             except (TypeError, ValueError):
                 return 0
 
-        out = rows
-        if f">{key}" in filt:
-            out = [r for r in out if int(r[id_field]) > num(filt[f">{key}"])]
-        if f"<={key}" in filt:
-            out = [r for r in out if int(r[id_field]) <= num(filt[f"<={key}"])]
-        out = sorted(out, key=lambda r: int(r[id_field]), reverse=order == "DESC")
+        ids = self._ids(method, id_field)
+        lo = bisect.bisect_right(ids, num(filt[f">{key}"])) if f">{key}" in filt else 0
+        hi = bisect.bisect_right(ids, num(filt[f"<={key}"])) if f"<={key}" in filt else len(ids)
         start = int(params.get("start", 0) or 0)
-        total = len(out)
-        page = out[:50] if start < 0 else out[start : start + 50]
+        total = hi - lo
+        skip = max(start, 0)
+        if order != "DESC":
+            page = rows[lo + skip : min(lo + skip + 50, hi)]
+        else:
+            page = rows[max(lo, hi - skip - 50) : max(lo, hi - skip)][::-1]
         result: Any = {wrapper: page} if wrapper else page
         env: dict[str, Any] = {"result": result, "total": 0 if start < 0 else total}
         if start >= 0 and start + 50 < total:

@@ -194,3 +194,16 @@ def test_bad_method_names_are_refused_before_any_request(bad: str) -> None:
 def test_params_must_be_a_mapping() -> None:
     with _client(lambda r: httpx.Response(200, json={"result": 1})) as c, pytest.raises(B24ValidationError):
         c.call("crm.lead.list", ["ID"])  # type: ignore[arg-type]
+
+
+def test_default_limiter_is_a_shared_bucket_for_portals_and_off_for_the_local_emulator() -> None:
+    from b24_tools.ratelimit import MemoryRateLimiter, NoopRateLimiter
+
+    a = B24Client("https://a.example.com", auth=WebhookAuth(1, WEBHOOK_CODE))
+    b = B24Client("https://b.example.com", auth=WebhookAuth(1, WEBHOOK_CODE))
+    local = B24Client("http://127.0.0.1:8765", auth=WebhookAuth(1, WEBHOOK_CODE))
+    assert isinstance(a.limiter, MemoryRateLimiter) and a.limiter is b.limiter
+    assert a.limiter.rate < 2.0 and a.limiter.burst < 50
+    assert isinstance(local.limiter, NoopRateLimiter)
+    for c in (a, b, local):
+        c.close()
