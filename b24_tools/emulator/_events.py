@@ -111,7 +111,7 @@ class EventBus:
             if b["handler"]:
                 self._enqueue(id, b, event, data)
 
-    def _auth_block(self, b: dict[str, Any]) -> dict[str, Any]:
+    def _auth_block(self, b: dict[str, Any], *, with_refresh: bool = False) -> dict[str, Any]:
         portal = self.portal
         base = portal.base_url.rstrip("/")
         auth: dict[str, Any] = {
@@ -131,6 +131,8 @@ class EventBus:
                 "status": "L",
                 "application_token": app.get("application_token", ""),
             }
+            if with_refresh:  # only OnAppInstall / ONOFFLINEEVENT carry it (api-reference/events/index.md)
+                auth["refresh_token"] = tokens["refresh_token"]
         else:
             auth["application_token"] = (
                 portal.store.kv_get("outgoing_application_token") or self._outgoing_token()
@@ -166,13 +168,18 @@ class EventBus:
             self._thread.start()
 
     def _run(self) -> None:
-        client = httpx.Client(timeout=5.0, transport=self.transport, follow_redirects=False)
+        current = self.transport
+        client = httpx.Client(timeout=5.0, transport=current, follow_redirects=False)
         try:
             while True:
                 item = self._queue.get()
                 if item is None:
                     self._queue.task_done()
                     return
+                if self.transport is not current:
+                    client.close()
+                    current = self.transport
+                    client = httpx.Client(timeout=5.0, transport=current, follow_redirects=False)
                 url, event, body = item
                 record: dict[str, Any] = {"url": url, "event": event}
                 try:
@@ -267,7 +274,7 @@ class EventBus:
                             "event_handler_id": str(id),
                             "data": [],
                             "ts": str(int(now)),
-                            "auth": self._auth_block(payload_binding),
+                            "auth": self._auth_block(payload_binding, with_refresh=True),
                         }
                     ).encode(),
                 )

@@ -104,9 +104,9 @@ def _apply(ctx: Ctx, data: dict[str, Any], fields: dict[str, Any], *, v3: bool =
             name = "CREATED_BY"
         if v3 and str(raw) == "crmItemIds":
             name = "UF_CRM_TASK"
-        if v3 and str(raw) == "status" and str(value) in STATUS_WORDS.values():
+        if name == "STATUS" and str(value) in STATUS_WORDS.values():
             value = next(k for k, w in STATUS_WORDS.items() if w == value)
-        if v3 and str(raw) == "priority" and str(value) in PRIORITY_WORDS.values():
+        if name == "PRIORITY" and str(value) in PRIORITY_WORDS.values():
             value = next(k for k, w in PRIORITY_WORDS.items() if w == value)
         if not name or name in _READONLY:
             continue
