@@ -112,14 +112,27 @@ class _Out:
 
 def _reviewer_view(out: _Out, approvals: Any, plan_id: str) -> Any:
     view = approvals.show(plan_id)
-    out.p("[bold]What the reviewer sees[/] ([italic]b24 review show " + plan_id + "[/]):")
-    summary = getattr(view, "summary", None) or getattr(getattr(view, "plan", None), "summary", "")
-    out.p(f"  summary: {summary}")
-    plan = getattr(view, "plan", None) or approvals.get_plan(plan_id)
+    plan = view.plan
+    out.p(f"[bold]What the reviewer sees[/] ([italic]b24 review show {plan_id}[/]):")
+    out.p(f"  {str(view.summary).splitlines()[0]}")
     out.p(f"  method: {plan.method}   risk: {plan.risk}   status: {plan.status}   requested_by: {plan.requested_by}")
-    out.p(f"  idempotency_key: {plan.idempotency_key}")
-    out.json(plan.params)
+    out.p(f"  idempotency_key: {plan.idempotency_key}   expires: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(plan.expires_at))}")
+    if plan.kind == "batch":
+        out.table("commands", ["name", "method", "params"],
+                  [[c.get("name"), c.get("method"), json.dumps(c.get("params"), ensure_ascii=False)] for c in view.calls])
+    else:
+        out.json(view.params)
     return view
+
+
+def _readable(value: Any) -> str:
+    """A batch command string `method?query` → `method {params}` (what the reviewer actually changed)."""
+    if isinstance(value, str) and "?" in value:
+        from ._phpquery import decode
+
+        method, _, query = value.partition("?")
+        return f"{method} {json.dumps(decode(query), ensure_ascii=False)}"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def scenario_lead_from_form(out: _Out, emu: Any, client: Any, approvals: Any, *, model: str | None) -> dict[str, Any]:
@@ -230,8 +243,9 @@ def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> 
     view = approvals.show(res.plan_id)
     diff = getattr(view, "diff", None)
     if diff:
-        out.p("Diff against the original plan:")
-        out.json(diff)
+        out.p("Diff against the original plan (what the reviewer changed):")
+        out.table("diff", ["path", "before", "after"], [[d.get("path"), _readable(d.get("old")), _readable(d.get("new"))]
+                                                       for d in diff])
     rows = []
     for d in targets:
         now = client.call("crm.deal.get", {"id": int(d["ID"])}).result
@@ -273,6 +287,10 @@ def run_demo(base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quie
         packs="core",
     )
     client = emu.client()
+    open_deals = [int(d["ID"]) for d in client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID"]})]
+    for deal_id in open_deals[1:4]:  # portal history: three open deals already have a follow-up task
+        client.call("tasks.task.add", {"fields": {"TITLE": f"Call back about deal {deal_id}", "RESPONSIBLE_ID": 1,
+                                                  "UF_CRM_TASK": [f"D_{deal_id}"]}})
     policy = Policy(packs=("core",), allowlist=(), allow_unlisted=False, require_plan=False)
     summary: dict[str, Any] = {"run_dir": str(run_dir)}
     with Approvals.open(settings, client=client, policy=policy) as approvals:
