@@ -126,3 +126,33 @@ def test_rejecting_on_the_real_graph_never_writes(graph, emulator):
     assert "Rejected: rejected." in page and "duplicate" in page
     assert emulator.count("lead") == before
     assert approvals.get_plan(plan).status == "rejected"
+
+
+def test_unknown_outcome_plans_show_evidence_and_can_be_settled(graph, emulator):
+    approvals, settings = graph
+    plan = approvals.submit("crm.deal.update", {"id": 2, "fields": {"TITLE": "Lost answer"}}).plan_id
+    emulator.faults.add(method="crm.deal.update", kind="drop_after_commit")
+    assert approvals.approve(plan, reviewer="carol").status == "unknown_outcome"
+    c = _client(approvals, settings)
+    tab = c.get("/?tab=unknown_outcome").text
+    assert f"/plans/{plan}" in tab and f"/plans/{plan}" not in c.get("/").text
+    page = c.get(f"/plans/{plan}").text
+    assert "Evidence" in page and "no origin marker" in page and 'data-testid="approve"' not in page
+    r = c.post(f"/plans/{plan}/resolve", data={"csrf": csrf_of(page), "happened": "yes"})
+    assert "Resolved: executed." in c.get(r.headers["location"]).text
+    plan_now = approvals.get_plan(plan)
+    assert plan_now.status == "executed" and plan_now.decided_by == "alice"
+
+
+def test_expired_plans_are_listed_apart_and_cannot_be_approved(graph, emulator):
+    approvals, settings = graph
+    before = emulator.count("lead")
+    plan = approvals.submit("crm.lead.add", {"fields": {"TITLE": "too late"}}, ttl_sec=0.001).plan_id
+    c = _client(approvals, settings)
+    assert f"/plans/{plan}" in c.get("/?tab=expired").text
+    assert f"/plans/{plan}" not in c.get("/").text
+    page = c.get(f"/plans/{plan}").text
+    assert "expired" in page and 'data-testid="approve"' not in page
+    r = c.post(f"/plans/{plan}/approve", data={"csrf": csrf_of(page)})
+    assert r.status_code == 303
+    assert emulator.count("lead") == before
