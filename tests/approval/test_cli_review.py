@@ -1,0 +1,83 @@
+"""`b24 review …` and `b24 audit …` against plans in a SQLite file and the local emulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from b24_tools import Approvals, Policy
+from b24_tools.cli import app
+from b24_tools.emulator import Emulator
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("B24_RUNTIME_DIR", str(tmp_path / ".runtime"))
+    monkeypatch.setenv("B24_SQLITE_PATH", str(tmp_path / ".runtime" / "b24.sqlite"))
+    monkeypatch.setenv("B24_AUDIT_FILE", str(tmp_path / ".runtime" / "audit.jsonl"))
+    monkeypatch.delenv("B24_DATABASE_URL", raising=False)
+    (tmp_path / ".runtime").mkdir()
+    emu = Emulator(tmp_path / ".runtime" / "emulator.sqlite")
+    emu.seed(leads=1)
+    with Approvals.open(client=emu.client(), policy=Policy(), sqlite_path=tmp_path / ".runtime" / "b24.sqlite") as a:
+        ids = [a.submit("crm.lead.add", {"fields": {"TITLE": f"CLI {i}"}}, requested_by="bot").plan_id
+               for i in range(3)]
+    yield {"ids": ids, "emu": emu, "tmp": tmp_path}
+    emu.close()
+
+
+def _json(result):
+    assert result.exit_code in (0, 3, 4, 5, 6), result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_review_list_show_approve_edit_reject_and_audit(env) -> None:
+    runner = CliRunner()
+    ids = env["ids"]
+    rows = _json(runner.invoke(app, ["review", "list", "--json"]))
+    assert [r["plan_id"] for r in rows] == ids and rows[0]["requested_by"] == "bot"
+    view = _json(runner.invoke(app, ["review", "show", ids[0], "--json"]))
+    assert view["plan"]["method"] == "crm.lead.add" and view["events"][0]["event"] == "plan"
+
+    ok = runner.invoke(app, ["review", "approve", ids[0], "--emulator", "--reviewer", "ann", "--json"])
+    assert ok.exit_code == 0 and _json(ok)["status"] == "executed"
+    again = runner.invoke(app, ["review", "approve", ids[0], "--emulator", "--json"])
+    assert again.exit_code == 3 and "ann" in again.stderr
+
+    bad = runner.invoke(app, ["review", "edit", ids[1], "--params", "{nope", "--emulator"])
+    assert bad.exit_code == 2 and "Invalid JSON" in bad.stderr
+    edited = runner.invoke(app, ["review", "edit", ids[1], "--params", '{"fields": {"TITLE": "CLI edited"}}',
+                                 "--emulator", "--json"])
+    assert edited.exit_code == 0, edited.output
+    assert env["emu"].count("lead", TITLE="CLI edited") == 1
+
+    rejected = runner.invoke(app, ["review", "reject", ids[2], "--reason", "not now", "--json"])
+    assert rejected.exit_code == 0 and _json(rejected)["status"] == "rejected"
+    assert _json(runner.invoke(app, ["review", "list", "--json"])) == []
+    assert len(_json(runner.invoke(app, ["review", "list", "--status", "rejected", "--json"]))) == 1
+
+    tail = _json(runner.invoke(app, ["audit", "tail", "-n", "3", "--json"]))
+    assert len(tail) == 3 and tail[-1]["event"] == "decision"
+    exported = _json(runner.invoke(app, ["audit", "export", "--json"]))
+    lines = (env["tmp"] / ".runtime" / "audit.jsonl").read_text().splitlines()
+    assert exported["events"] == len(lines) > 5
+    first = json.loads(lines[0])
+    assert list(first) == ["ts", "event", "actor", "method", "risk", "params", "plan_id", "idempotency_key",
+                           "decision", "outcome", "error", "duration_ms"]
+    assert _json(runner.invoke(app, ["review", "recover", "--emulator", "--json"])) == []
+
+
+def test_review_show_of_an_unknown_plan_is_refused(env) -> None:
+    result = CliRunner().invoke(app, ["review", "show", "pl_nope", "--json"])
+    assert result.exit_code == 3 and "not found" in result.stderr
+
+
+def test_review_list_renders_a_table_on_a_terminal(env, monkeypatch) -> None:
+    monkeypatch.setattr("b24_tools._cli_approval.want_json", lambda force: force)
+    result = CliRunner().invoke(app, ["review", "list"])
+    assert result.exit_code == 0 and "3 plan(s)" in result.stdout and "CLI 0" in result.stdout
+    shown = CliRunner().invoke(app, ["review", "show", env["ids"][0]])
+    assert shown.exit_code == 0 and "audit" in shown.stdout
