@@ -269,21 +269,6 @@ CURATED: tuple[Curated, ...] = (
         example={"entityTypeId": 2},
     ),
     C(
-        "crm.item.update",
-        "core",
-        "write",
-        "Change a CRM item's camelCase fields.",
-        _m(
-            "CrmItemUpdate",
-            entityTypeId=_ENTITY_TYPE,
-            id=_ID,
-            fields=(dict[str, Any], ..., "changed camelCase fields"),
-        ),
-        "item",
-        ("crm",),
-        example={"entityTypeId": 2, "id": 1, "fields": {"stageId": "WON"}},
-    ),
-    C(
         "crm.deal.contact.add",
         "core",
         "write",
@@ -528,6 +513,21 @@ CURATED: tuple[Curated, ...] = (
         "object",
         ("basic",),
         example={"event": "ONCRMLEADADD", "handler": "https://example.com/hook"},
+    ),
+    C(
+        "event.offline.get",
+        "core",
+        "destructive",
+        "Fetch queued offline events. clear=0 keeps them reserved (a read).",
+        _m(
+            "EventOfflineGet",
+            clear=(int, None, "0 keep, 1 delete (default)"),
+            limit=(int, None, "max 50"),
+            process_id=(str, None, "re-read a reserved batch"),
+        ),
+        "object",
+        ("basic",),
+        example={"clear": 0},
     ),
     C(
         "batch",
