@@ -41,17 +41,22 @@ class _Seeder:
         self.base = datetime(2026, 1, 5, 9, 0, 0, tzinfo=portal.clock.tz)
 
     def when(self, i: int) -> str:
-        return (self.base + timedelta(minutes=7 * i + self.rng.randrange(5))).isoformat(timespec="seconds")
+        return (self.base + timedelta(minutes=7 * i + int(self.rng.random() * 5))).isoformat(
+            timespec="seconds"
+        )
+
+    def pick(self, seq: list[Any]) -> Any:
+        return seq[int(self.rng.random() * len(seq))]
 
     def mf(self, type_id: str, value: str, vtype: str = "WORK") -> list[dict[str, Any]]:
         self.mf_id += 1
         return [{"ID": self.mf_id, "VALUE_TYPE": vtype, "VALUE": value, "TYPE_ID": type_id}]
 
     def person(self) -> tuple[str, str]:
-        return self.rng.choice(FIRST), self.rng.choice(LAST)
+        return self.pick(FIRST), self.pick(LAST)
 
     def phone(self) -> str:
-        return "+1555" + "".join(str(self.rng.randrange(10)) for _ in range(7))
+        return f"+1555{int(self.rng.random() * 10**7):07d}"
 
     def finish(self) -> None:
         self.portal.store.kv_set("seq:multifield", self.mf_id)
@@ -89,13 +94,13 @@ def seed(
     def rows(kind: str, n: int, fill: Any) -> int:
         if n <= 0:
             return 0
-        base = _defaults(s.ctx, spec_for(kind))
+        base = {k: v for k, v in _defaults(s.ctx, spec_for(kind)).items() if v is not None}
         start_id = store.count(kind)
 
         def gen() -> Any:
             for i in range(n):
                 row = dict(base)
-                row["ASSIGNED_BY_ID"] = rng.choice(user_ids)
+                row["ASSIGNED_BY_ID"] = s.pick(user_ids)
                 row["DATE_CREATE"] = row["DATE_MODIFY"] = s.when(start_id + i)
                 fill(row, start_id + i)
                 yield row
@@ -118,15 +123,15 @@ def seed(
 
     def lead(row: dict[str, Any], i: int) -> None:
         first, last = s.person()
-        status = rng.choice(LEAD_STATUSES)
+        status = s.pick(LEAD_STATUSES)
         row.update({
             "TITLE": f"Lead #{i + 1}: {first} {last}", "NAME": first, "LAST_NAME": last, "STATUS_ID": status,
             "STATUS_SEMANTIC_ID": {"CONVERTED": "S", "JUNK": "F"}.get(status, "P"),
-            "SOURCE_ID": rng.choice(SOURCES), "OPPORTUNITY": float(rng.randrange(0, 500) * 100),
-            "CURRENCY_ID": rng.choice(CURRENCIES), "COMPANY_TITLE": f"{rng.choice(COMPANY)} {rng.choice(SUFFIX)}",
+            "SOURCE_ID": s.pick(SOURCES), "OPPORTUNITY": float(int(rng.random() * 500) * 100),
+            "CURRENCY_ID": s.pick(CURRENCIES), "COMPANY_TITLE": f"{s.pick(COMPANY)} {s.pick(SUFFIX)}",
         })  # fmt: skip
         if i % 3 != 2:
-            row["PHONE"] = s.mf("PHONE", s.phone(), rng.choice(["WORK", "MOBILE"]))
+            row["PHONE"] = s.mf("PHONE", s.phone(), "MOBILE" if i % 2 else "WORK")
             row["HAS_PHONE"] = "Y"
         if i % 2 == 0:
             row["EMAIL"] = s.mf("EMAIL", f"{first.lower()}.{last.lower()}.{i + 1}@example.test")
