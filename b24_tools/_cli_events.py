@@ -64,7 +64,10 @@ def serve(
 
             policy = Policy(packs=tuple(parse_packs(settings.packs)), allowlist=(), allow_unlisted=False,
                             require_plan=settings.require_plan)
-            ctx.approvals = open_approvals(settings, client, policy).__enter__()
+            from contextlib import ExitStack
+
+            stack = ExitStack()  # lives as long as the server: the store stays open for the handlers
+            ctx.approvals = stack.enter_context(open_approvals(settings, client, policy))
         queue = EventQueue(db or settings.events_db)
         audit = JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl")
         app = create_receiver_app(application_token=token, queue=queue, context=ctx, audit=audit, path=path)
