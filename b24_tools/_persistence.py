@@ -67,7 +67,7 @@ def _scrub(obj: Any, depth: int = 0) -> Any:
         return tuple(_scrub(v, depth + 1) for v in obj)
     if isinstance(obj, set | frozenset):
         return type(obj)(_scrub(v, depth + 1) for v in obj)
-    if hasattr(obj, "model_copy") and hasattr(obj, "model_fields"):
+    if hasattr(obj, "model_copy") and hasattr(type(obj), "model_fields"):
         try:
             update = {name: _scrub(getattr(obj, name), depth + 1) for name in type(obj).model_fields}
             return obj.model_copy(update=update)

@@ -132,7 +132,7 @@ class Approvals:
         request = {"kind": "batch" if method.strip().lower() == "batch" else "call", "method": method,
                    "params": dict(params or {}), "idempotency_key": idempotency_key, "requested_by": requested_by,
                    "confirm_write": confirm_write, "confirm_destructive": confirm_destructive,
-                   "plan_id": plan_id, "thread_id": thread_id, "ttl_sec": ttl_sec}
+                   "plan_id": plan_id, "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
         res = self._run({"request": request}, thread_id, plan_id)
         if res.status == "pending" and res.error is None and (confirm_write or confirm_destructive):
             # the caller is a person who confirmed on the spot (`b24 call --confirm-write`): that is the review,
@@ -152,7 +152,7 @@ class Approvals:
         self._ensure_free_thread(thread_id)
         request = {"kind": "bulk", "method": method, "records": [dict(r) for r in records],
                    "idempotency_prefix": idempotency_prefix, "requested_by": requested_by, "plan_id": plan_id,
-                   "thread_id": thread_id, "ttl_sec": ttl_sec}
+                   "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
         return self._run({"request": request}, thread_id, plan_id)
 
     def _ensure_free_thread(self, thread_id: str) -> None:
@@ -253,6 +253,13 @@ class Approvals:
             raise B24PlanError(
                 f"plan {plan_id} was already {plan.status}" + (f" by {plan.decided_by}" if plan.decided_by else ""),
                 plan_id=plan_id, reason="already_decided", hint="see `b24 review show " + plan_id + "`",
+            )
+        if plan.runner != "local":
+            raise B24PlanError(
+                f"plan {plan_id} waits on LangGraph server thread {plan.thread_id}; decide it there",
+                plan_id=plan_id, reason="remote_thread",
+                hint="langgraph_sdk: client.runs.wait(thread_id, 'executor', command={'resume': "
+                     "{interrupt_id: {'decisions': [{'type': 'approve', 'reviewer': NAME}]}}})",
             )
         ref = uuid.uuid4().hex
         decision = {**decision, "reviewer": reviewer, "ref": ref}

@@ -206,6 +206,7 @@ class Engine:
             summary=summarize(kind, method, calls, risk, total=(bulk or {}).get("total")),
             bulk=bulk,
             pack=getattr(spec, "pack", None),
+            runner=request.get("runner") or "server",
         )
 
     def _gate_bulk(self, request: dict[str, Any], method: str, actor: str) -> Outcome:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command, interrupt
 
@@ -37,8 +38,11 @@ class ExecutorState(TypedDict, total=False):
 def build_graph(engine: Engine) -> StateGraph:
     """The uncompiled graph; compile with a checkpointer (and nothing else: the engine holds its own store)."""
 
-    def gate(state: ExecutorState) -> dict[str, Any]:
-        out = engine.gate(state["request"])
+    def gate(state: ExecutorState, config: RunnableConfig) -> dict[str, Any]:
+        request = dict(state["request"])
+        if not request.get("thread_id"):  # a LangGraph server thread: the plan lives on it
+            request["thread_id"] = (config.get("configurable") or {}).get("thread_id")
+        out = engine.gate(request)
         return {"status": out["status"], "plan": out.get("plan"), "result": out.get("result"),
                 "error": out.get("error"), "note": None, "duplicate_of": out.get("duplicate_of")}
 

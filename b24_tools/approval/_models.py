@@ -109,6 +109,7 @@ class Plan:
     bulk: dict[str, Any] | None = None
     evidence: dict[str, Any] | None = None
     pack: str | None = None
+    runner: str = "local"  # "local": resumed by Approvals; "server": a LangGraph server thread (resume via SDK)
     decided_at: float | None = None
     updated_at: float = field(default_factory=time.time)
 
