@@ -155,10 +155,11 @@ class CallMethodTool(_DiscoveryTool):
 
     def _prepare(self, method: str, params: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
         params = dict(params or {})
+        self.runtime.gate(method, params)  # policy first: a refused method gets no schema advice
         spec = get_catalog().get(method)
         if spec is not None and spec.name != "batch":
             params = spec.validate_params(params)
-        return method, params
+        return normalize_method(method), params  # send exactly the name the policy checked
 
     def _do(self, method: str, params: dict[str, Any] | None = None, **_: Any) -> tuple[str, Any]:
         name, p = self._prepare(method, params)

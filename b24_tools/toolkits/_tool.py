@@ -122,6 +122,7 @@ class B24MethodTool(StructuredTool):
         kwargs.pop("run_manager", None)
         kwargs.pop("callbacks", None)
         params = params_from_kwargs(self.spec.params_model, kwargs)
+        self.runtime.gate(self.spec.name, params)  # policy first, then the schema
         return self.spec.validate_params(params)
 
     def _run(
