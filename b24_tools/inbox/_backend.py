@@ -1,4 +1,4 @@
-"""The inbox's handle on the reviewer API: opened lazily, closed on shutdown, one call at a time."""
+"""The inbox's handle on the reviewer API: opened lazily, closed on shutdown, calls in worker threads."""
 
 from __future__ import annotations
 
@@ -20,18 +20,25 @@ def is_reviewer_api(obj: Any) -> bool:
 class ReviewerBackend:
     """Wraps `Approvals` (or a factory returning it or a context manager yielding it).
 
-    Calls run in a worker thread and are serialised: the reviewer API's SQLite connections are shared, and
-    deciding one plan twice is settled by the API itself (one wins), not by the order of threads here.
+    Calls run in worker threads, never on the event loop. Decisions (and portal reads made for the page) are
+    serialised with one lock; listing and showing plans run alongside them, so the inbox stays usable while
+    a long bulk job executes. Deciding one plan twice is settled by the API itself (one wins), not here.
     """
 
     def __init__(self, source: Any | Callable[[], Any]) -> None:
         self._source = source
         self._api: Any = None
         self._cm: Any = None
-        self._lock = threading.RLock()
+        self._open_lock = threading.Lock()
+        self._decide_lock = threading.RLock()
+
+    @property
+    def decide_lock(self) -> threading.RLock:
+        """Held while a decision runs; take it around other uses of the portal client."""
+        return self._decide_lock
 
     def get(self) -> Any:
-        with self._lock:
+        with self._open_lock:
             if self._api is None:
                 obj = self._source if is_reviewer_api(self._source) else self._source()
                 if not is_reviewer_api(obj) and hasattr(obj, "__enter__"):
@@ -45,23 +52,27 @@ class ReviewerBackend:
             return self._api
 
     def call_sync(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
+        with self._decide_lock:
             return getattr(self.get(), name)(*args, **kwargs)
 
     async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """A decision (approve / edit / reject / resolve), one at a time."""
         return await run_in_threadpool(self.call_sync, name, *args, **kwargs)
 
-    async def run(self, fn: Callable[[Any], Any]) -> Any:
-        """Run `fn(approvals)` in a worker thread under the lock."""
+    async def run(self, fn: Callable[[Any], Any], *, exclusive: bool = False) -> Any:
+        """Run `fn(approvals)` in a worker thread; `exclusive` takes the decision lock."""
 
         def _go() -> Any:
-            with self._lock:
-                return fn(self.get())
+            api = self.get()
+            if exclusive:
+                with self._decide_lock:
+                    return fn(api)
+            return fn(api)
 
         return await run_in_threadpool(_go)
 
     def close(self) -> None:
-        with self._lock:
+        with self._open_lock:
             if self._cm is not None:
                 try:
                     self._cm.__exit__(None, None, None)

@@ -202,7 +202,7 @@ class DecisionsMixin(InboxCore):
                 policy.check(method, new, via_plan=True)
 
         try:
-            await self.backend.run(_check)
+            await self.backend.run(_check, exclusive=True)
         except (B24ValidationError, B24PolicyError) as exc:
             return [error_text(exc)]
         except TypeError:

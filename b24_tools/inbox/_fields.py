@@ -8,6 +8,7 @@ Any failure just means raw field codes are shown.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping
@@ -71,9 +72,10 @@ def describe_fields(raw: Any) -> dict[str, dict[str, Any]]:
 class EntityFields:
     """Per-entity field descriptions, fetched through `approvals.client` and kept for `ttl` seconds."""
 
-    def __init__(self, *, enabled: bool = True, ttl: float = 600.0) -> None:
+    def __init__(self, *, enabled: bool = True, ttl: float = 600.0, client_lock: Any = None) -> None:
         self.enabled = enabled
         self.ttl = ttl
+        self._client_lock = client_lock if client_lock is not None else contextlib.nullcontext()
         self._cache: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}
         self._lock = threading.Lock()
 
@@ -90,7 +92,8 @@ class EntityFields:
             if hit is not None and time.monotonic() - hit[0] < self.ttl:
                 return hit[1]
         try:
-            answer = client.call(fields_method)
+            with self._client_lock:  # optional: a client that is not thread-safe
+                answer = client.call(fields_method)
             described = describe_fields(getattr(answer, "result", answer))
         except Exception:  # noqa: BLE001 - titles are a nicety; never fail a page for them
             described = {}

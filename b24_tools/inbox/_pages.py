@@ -185,7 +185,7 @@ class PagesMixin(InboxCore):
 
     async def plan_context(self, plan: Any, view: Any, records: list[Any] | None) -> dict[str, Any]:
         row = plan_row(plan)
-        can_resolve = callable(getattr(self.backend.get(), "resolve", None))
+        can_resolve = await self.backend.run(lambda api: callable(getattr(api, "resolve", None)))
         entity = await self.entity_of(row["method"]) if row["kind"] in ("call", "bulk") else {}
         bulk = None
         if records is not None:

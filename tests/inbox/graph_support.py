@@ -25,10 +25,10 @@ def graph_settings(tmp_path: Path, **kw: Any) -> B24Settings:
 
 
 @contextlib.contextmanager
-def open_approvals(emulator: Any, settings: B24Settings) -> Iterator[Approvals]:
+def open_approvals(emulator: Any, settings: B24Settings, **kw: Any) -> Iterator[Approvals]:
     client = emulator.client()
     try:
-        with Approvals.open(settings, client=client, sqlite_path=settings.sqlite_path) as approvals:
+        with Approvals.open(settings, client=client, sqlite_path=settings.sqlite_path, **kw) as approvals:
             yield approvals
     finally:
         client.close()

@@ -156,3 +156,40 @@ def test_expired_plans_are_listed_apart_and_cannot_be_approved(graph, emulator):
     r = c.post(f"/plans/{plan}/approve", data={"csrf": csrf_of(page)})
     assert r.status_code == 303
     assert emulator.count("lead") == before
+
+
+def test_the_inbox_stays_usable_while_a_decision_executes(emulator, tmp_path):
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    stuck: list[str] = []
+
+    def hold_after_claim(stage: str, plan_id: str) -> None:
+        if stage == "claimed":
+            started.set()
+            if not release.wait(60):  # the inbox waited for the execution: that is the bug this test catches
+                stuck.append(plan_id)
+
+    settings = with_reviewer_auth(graph_settings(tmp_path), TOKEN)
+    with open_approvals(emulator, settings, on_stage=hold_after_claim) as approvals:
+        slow = approvals.submit("crm.lead.add", {"fields": {"TITLE": "slow one"}}).plan_id
+        other = approvals.submit("crm.deal.add", {"fields": {"TITLE": "waiting"}}).plan_id
+        app = create_app(approvals, settings=settings, cookie_secure=False)
+        alice = sign_in(TestClient(app, follow_redirects=False), "alice")
+        bob = sign_in(TestClient(app, follow_redirects=False), "bob")
+        token = csrf_of(alice.get(f"/plans/{slow}").text)
+        worker = threading.Thread(
+            target=alice.post, args=(f"/plans/{slow}/approve",), kwargs={"data": {"csrf": token}}
+        )
+        worker.start()
+        try:
+            assert started.wait(60), "the approval never reached execution"
+            listing = bob.get("/")  # served while alice's approval is mid-execution
+            assert listing.status_code == 200 and f"/plans/{other}" in listing.text
+            assert bob.get(f"/plans/{other}").status_code == 200
+        finally:
+            release.set()
+            worker.join(60)
+        assert stuck == []
+        assert approvals.get_plan(slow).status == "executed"
+        assert [r["TITLE"] for r in emulator.records("lead")].count("slow one") == 1
