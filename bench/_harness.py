@@ -212,8 +212,8 @@ class ClientSpec:
     peer: bool = False  # runs in the peers' virtualenv; counts for "ratio to the fastest peer"
     ours: bool = False
     probe: bool = False  # the limit-line probe (not a competitor)
-    max_n: int | None = None  # larger exports are not run (reported with the reason)
-    skip_reason: str = ""
+    max_n: int | None = None  # larger exports are not run (reported with a projected lower bound)
+    projection: str = ""  # offset_projection style for the exports it skips
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -226,10 +226,39 @@ class ClientSpec:
         return p if p.is_absolute() else CLIENTS_DIR / p
 
 
-NAIVE_SKIP = (
-    "not run: one 50-record page per request means N/50 requests; past the burst the bucket drains 2/s, "
-    "so the bucket alone needs (N/50 - 50)/2 s (475 s at 50,000) per repetition"
-)
+# The emulator's cost model (EmulatorConfig defaults, from settings/performance/huge-data.md): a counted list page
+# (start >= 0) costs COUNT_COST x table rows + OFFSET_COST x start seconds; the portal's operating-time budget
+# is OPERATING_LIMIT seconds per method per 10 minutes (limits.md).
+COUNT_COST = 2.1e-5
+OFFSET_COST = 1.0e-5
+OPERATING_LIMIT = 480.0
+
+
+def offset_projection(n: int, style: str) -> dict[str, Any]:
+    """Lower bound for an export by start offsets under the cost model (used where a run would not fit the budget).
+
+    style: "sequential" (pages one after another), "concurrent" (batches of 50 pages in flight together: the most
+    expensive single batch bounds it), "naive" (one page per request behind a 2/s, burst-10 token bucket).
+    """
+    pages = math.ceil(n / PAGE)
+    costs = [COUNT_COST * n + OFFSET_COST * PAGE * k for k in range(pages)]
+    operating = sum(costs)
+    if style == "concurrent":
+        bound = sum(costs[-50:])
+    elif style == "naive":
+        bound = max(sum(costs), max(0, pages - 10) / 2.0)
+    else:
+        bound = sum(costs)
+    note = f"≥ {bound:,.0f} s by the cost model ({pages:,} counted pages)"
+    if operating > OPERATING_LIMIT:
+        note += (
+            f"; {operating:,.0f} s of crm.lead.list operating time > the {OPERATING_LIMIT:.0f} s budget per 10 min, "
+            "so a portal answers OPERATION_TIME_LIMIT before the export ends"
+        )
+    if style == "naive":
+        note += f"; its own 2/s bucket alone needs {max(0, pages - 10) / 2.0:,.0f} s"
+    return {"lower_bound_s": bound, "operating_s": operating, "note": note}
+
 
 EXPORT_CLIENTS: tuple[ClientSpec, ...] = (
     ClientSpec("b24tools_fast", "b24-tools fast", "b24tools_client.py", "fast", ours=True),
@@ -241,14 +270,37 @@ EXPORT_CLIENTS: tuple[ClientSpec, ...] = (
         ours=True,
         extra={"parallel": 4},
     ),
-    ClientSpec("b24tools_offset", "b24-tools offset", "b24tools_client.py", "offset", ours=True),
-    ClientSpec("fast_bitrix24", "fast_bitrix24 get_all", "fast_bitrix24_client.py", peer=True),
-    ClientSpec("b24pysdk_as_list", "b24pysdk as_list", "b24pysdk_client.py", "as_list", peer=True),
+    ClientSpec(
+        "b24tools_offset",
+        "b24-tools offset",
+        "b24tools_client.py",
+        "offset",
+        ours=True,
+        max_n=2_500,
+        projection="sequential",
+    ),
+    ClientSpec(
+        "fast_bitrix24",
+        "fast_bitrix24 get_all",
+        "fast_bitrix24_client.py",
+        peer=True,
+        max_n=10_000,
+        projection="concurrent",
+    ),
+    ClientSpec(
+        "b24pysdk_as_list",
+        "b24pysdk as_list",
+        "b24pysdk_client.py",
+        "as_list",
+        peer=True,
+        max_n=2_500,
+        projection="sequential",
+    ),
     ClientSpec(
         "b24pysdk_as_list_fast", "b24pysdk as_list_fast", "b24pysdk_client.py", "as_list_fast", peer=True
     ),
     ClientSpec(
-        "naive", "naive start/next loop", "naive_client.py", peer=True, max_n=2_500, skip_reason=NAIVE_SKIP
+        "naive", "naive start/next loop", "naive_client.py", peer=True, max_n=2_500, projection="naive"
     ),
     ClientSpec("floor_probe", "limit-line probe", "floor_probe.py", probe=True),
 )

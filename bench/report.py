@@ -100,6 +100,13 @@ def verdicts(export: dict | None, write: dict | None, limiter: dict | None) -> l
                         "detail": (ours or {}).get("reason") or "not run",
                     }
                 )
+            projected = [
+                sk
+                for sk in export.get("skipped", [])
+                if sk["n"] == n and clients.get(sk["client"], {}).get("peer")
+            ]
+            if best_ours and peer and any(sk["lower_bound_s"] < peer["wall_s"] for sk in projected):
+                peer = None  # a peer that was not run might have been the fastest: no verdict
             if best_ours and peer:
                 speedup = peer["wall_s"] / best_ours["wall_s"]
                 out.append(
@@ -251,7 +258,11 @@ def _export_section(export: dict, meta: dict, img: str) -> list[str]:
             )
             if m is None:
                 if skipped:
-                    lines.append(f"| {c['label']} | skipped | – | – | – | – | – | – | – |")
+                    bound = skipped["lower_bound_s"]
+                    lines.append(
+                        f"| {c['label']} | not run (projected) | – | – | ≥ {bound:,.0f} | ≤ {n / bound:,.0f} | – "
+                        f"| {_f(peer['wall_s'] / bound if peer else None, '≤ {:.2f}x')} | – |"
+                    )
                 continue
             name = f"**{c['label']}**" if c["ours"] else c["label"]
             status = "ok" if m["status"] == "ok" else f"**FAILED** ({m['reason']})"
@@ -265,9 +276,11 @@ def _export_section(export: dict, meta: dict, img: str) -> list[str]:
                 f"{_f(vs_req, '{:.2f}x')} / {_f(vs_time, '{:.2f}x')} |"
             )
         lines.append("")
-        for s in export.get("skipped", []):
-            if s["n"] == n:
-                lines.append(f"- {s['label']}: {s['reason']}.")
+        for sk in export.get("skipped", []):
+            if sk["n"] == n:
+                lines.append(
+                    f"- {sk['label']} not run at this N to keep `make bench` in budget: {sk['note']}."
+                )
         lines.append("")
     lines += [f"![export wall time]({img}/export_wall.png)", ""]
     return lines

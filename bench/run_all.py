@@ -10,6 +10,7 @@ Results land in bench/results/*.json (raw runs + medians); the report is rendere
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import platform
@@ -38,6 +39,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--redis-url", default=os.environ.get("B24_REDIS_URL", "redis://127.0.0.1:6379/0"))
     ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run: export,write,limiter")
     ap.add_argument("--clients", default="", help="only these client keys (default: all)")
+    ap.add_argument("--no-caps", action="store_true", help="run offset pagers at every N (hours at 50,000)")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer clients (no peers' virtualenv)")
     ap.add_argument("--no-tls", action="store_true", help="serve plain http (b24pysdk cannot run then)")
     ap.add_argument("--results-dir", default=str(h.BENCH_DIR / "results"))
@@ -71,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", flush=True)
 
     export_clients = _select(h.EXPORT_CLIENTS, args)
+    if args.no_caps:
+        export_clients = [dataclasses.replace(c, max_n=None) for c in export_clients]
     write_clients = _select(h.WRITE_CLIENTS, args)
     if any(c.peer for c in export_clients + write_clients):
         h.ensure_peer_venv(log=log)
@@ -99,10 +103,10 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"export N={n}: {len(export_clients)} clients x {args.reps} reps")
                 runs += h.run_export_round(emu, export_clients, n, args.reps, tls=tls, config=config, log=log)
             skipped = [
-                {"client": c.key, "label": c.label, "n": n, "reason": c.skip_reason}
+                {"client": c.key, "label": c.label, "n": n, **h.offset_projection(n, c.projection)}
                 for c in export_clients
                 for n in ns
-                if c.max_n is not None and n > c.max_n
+                if c.max_n is not None and n > c.max_n and not args.no_caps
             ]
             h.dump(
                 results_dir / "export.json",
