@@ -113,7 +113,11 @@ class B24Client(_Constructors, BaseClient):
             backoff_max=backoff_max,
         )
         self._http = httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": "b24-tools"}
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": "b24-tools"},
+            event_hooks={"request": [self._before_send]},
         )
 
     # -- lifecycle --
@@ -127,10 +131,14 @@ class B24Client(_Constructors, BaseClient):
         self.close()
 
     # -- sending --
-    def _send(self, call: Call) -> B24Response:
-        while True:
+    def _before_send(self, request: httpx.Request) -> None:
+        """Every request to the portal — including the re-send after an OAuth refresh — passes the limiter."""
+        if self._to_portal(request):
             self._note_limiter_wait(self._limiter.acquire(self._limiter_key))
             self._stats.requests += 1
+
+    def _send(self, call: Call) -> B24Response:
+        while True:
             try:
                 response = self._http.send(self._request(call), auth=self._auth)
             except httpx.HTTPError as exc:
@@ -344,7 +352,11 @@ class AsyncB24Client(_Constructors, BaseClient):
             backoff_max=backoff_max,
         )
         self._http = httpx.AsyncClient(
-            transport=transport, timeout=timeout, follow_redirects=False, headers={"User-Agent": "b24-tools"}
+            transport=transport,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": "b24-tools"},
+            event_hooks={"request": [self._before_send]},
         )
 
     async def aclose(self) -> None:
@@ -356,10 +368,13 @@ class AsyncB24Client(_Constructors, BaseClient):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _send(self, call: Call) -> B24Response:
-        while True:
+    async def _before_send(self, request: httpx.Request) -> None:
+        if self._to_portal(request):
             self._note_limiter_wait(await self._limiter.aacquire(self._limiter_key))
             self._stats.requests += 1
+
+    async def _send(self, call: Call) -> B24Response:
+        while True:
             try:
                 response = await self._http.send(self._request(call), auth=self._auth)
             except httpx.HTTPError as exc:

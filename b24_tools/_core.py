@@ -343,9 +343,10 @@ class BaseClient:
     def _limiter_key(self) -> str:
         return urlsplit(self._portal).netloc.lower()
 
-    @property
-    def _no_limiter(self) -> bool:
-        return isinstance(self._limiter, NoopRateLimiter)
+    @staticmethod
+    def _to_portal(request: httpx.Request) -> bool:
+        """REST calls count against the portal's bucket; the OAuth server's /oauth/token/ does not."""
+        return request.url.path.startswith("/rest/")
 
     # -- building requests --
     def _new_call(

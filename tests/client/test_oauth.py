@@ -254,3 +254,26 @@ def test_tokens_and_client_secret_are_redacted_everywhere() -> None:
     text = "access-token-old-0 refresh-token-old-0 client-secret-xyz"
     assert redact_text(text) == "*** *** ***"
     assert "access-token-old-0" not in repr(auth)
+
+
+def test_the_resend_after_a_refresh_passes_the_limiter_too() -> None:
+    from b24_tools.ratelimit import MemoryRateLimiter
+
+    class Counting(MemoryRateLimiter):
+        def __init__(self) -> None:
+            super().__init__(rate=1000, burst=1000)
+            self.keys: list[str] = []
+
+        def acquire(self, key: str) -> float:
+            self.keys.append(key)
+            return super().acquire(key)
+
+    p = OAuthPortal(refresh_delay=0)
+    p.access = "access-token-expired"
+    limiter = Counting()
+    with B24Client(
+        "https://portal.example.com", auth=_auth(), limiter=limiter, transport=httpx.MockTransport(p.handler)
+    ) as c:
+        c.call("crm.lead.get")
+    assert p.portal_calls == 2 and limiter.keys == ["portal.example.com"] * 2  # not the OAuth server
+    assert c.stats.requests == 2
