@@ -193,3 +193,22 @@ def test_the_inbox_stays_usable_while_a_decision_executes(emulator, tmp_path):
         assert stuck == []
         assert approvals.get_plan(slow).status == "executed"
         assert [r["TITLE"] for r in emulator.records("lead")].count("slow one") == 1
+
+
+def test_plans_from_another_agent_process_show_up_and_are_decided_once(emulator, tmp_path):
+    """The agent and the inbox each open the store (as two processes would); the inbox sees and decides the plan."""
+    settings = with_reviewer_auth(graph_settings(tmp_path), TOKEN)
+    with open_approvals(emulator, settings) as agent_side:
+        plan = agent_side.submit(
+            "crm.lead.add", {"fields": {"TITLE": "from the agent"}}, requested_by="bot-7"
+        ).plan_id
+    before = emulator.count("lead")
+    with open_approvals(emulator, settings) as inbox_side:
+        c = _client(inbox_side, settings)
+        listing = c.get("/?requested_by=bot-7").text
+        assert f"/plans/{plan}" in listing
+        token = csrf_of(c.get(f"/plans/{plan}").text)
+        c.post(f"/plans/{plan}/approve", data={"csrf": token})
+    assert emulator.count("lead") == before + 1
+    with open_approvals(emulator, settings) as later:
+        assert later.get_plan(plan).status == "executed" and later.get_plan(plan).decided_by == "alice"
