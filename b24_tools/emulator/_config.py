@@ -11,7 +11,8 @@ ALL_SCOPES: frozenset[str] = frozenset(
     {
         "basic", "user", "user_brief", "user_basic", "department", "crm", "task", "tasks", "calendar", "im",
         "imbot", "log", "sonet_group", "bizproc", "disk", "entity", "biconnector", "sale", "catalog",
-        "booking", "timeman", "landing", "userconsent", "placement", "pull", "lists",
+        "booking", "timeman", "landing", "userconsent", "placement", "pull", "lists", "sonet", "sign.b2e", "ai_admin", "telephony", "imopenlines", "messageservice", "socialnetwork",
+        "documentgenerator",
     }
 )  # fmt: skip
 

@@ -52,7 +52,7 @@ class Portal:
         mdef = self.registry.get(method)
         if mdef is None:
             raise ApiError("ERROR_METHOD_NOT_FOUND", "Method not found!", 404)
-        if mdef.scope not in ctx.scopes and mdef.scope != "basic":
+        if not mdef.allowed(ctx.scopes):
             raise ApiError(
                 "insufficient_scope",
                 "The request requires higher privileges than provided by the webhook token",

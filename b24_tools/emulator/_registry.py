@@ -68,6 +68,10 @@ class MethodDef:
     batch_ok: bool = True
     pack: str = "core"
 
+    def allowed(self, scopes: frozenset[str]) -> bool:
+        """`basic` is always granted; `user|user_brief|user_basic` means any of them (api-reference/user/user-current.md)."""
+        return self.scope == "basic" or any(s in scopes for s in self.scope.split("|"))
+
 
 class Registry:
     def __init__(self) -> None:

@@ -57,7 +57,7 @@ async def handle_v3(
         raise ApiError(
             "BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION", f"Method '{method}' not found", 404
         )
-    if mdef.scope not in ctx.scopes and mdef.scope != "basic":
+    if not mdef.allowed(ctx.scopes):
         raise ApiError("BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", "Insufficient scope", 403)
     key = request.headers.get("idempotency-key")
     store = portal.store

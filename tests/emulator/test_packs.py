@@ -268,7 +268,7 @@ def test_sites_and_compliance(http: httpx.Client) -> None:
     assert isinstance(consent, int)
 
 
-@pytest.mark.parametrize("pack", ["core", "comms", "collab", "automation", "content", "boards", "commerce", "services",
+@pytest.mark.parametrize("pack", ["core", "comms", "collab", "automation", "content", "boards", "commerce", "services", "diagnostics",
                                   "platform", "sites", "compliance"])  # fmt: skip
 def test_every_pack_has_methods(emu: Emulator, pack: str) -> None:
     assert any(m.pack == pack for m in emu.portal.registry)

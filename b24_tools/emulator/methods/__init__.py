@@ -10,7 +10,7 @@ __all__ = ["register_all"]
 def register_all(reg: Registry) -> None:
     from .._batch import register_batch
     from .._crm import register_crm
-    from . import crm_extra, events, packs, system, tasks
+    from . import automation, business, collab_comms, crm_extra, disk, events, extra, system, tasks
 
     register_batch(reg)
     system.register(reg)
@@ -18,4 +18,8 @@ def register_all(reg: Registry) -> None:
     crm_extra.register(reg)
     tasks.register(reg)
     events.register(reg)
-    packs.register(reg)
+    collab_comms.register(reg)
+    business.register(reg)
+    automation.register(reg)
+    disk.register(reg)
+    extra.register(reg)

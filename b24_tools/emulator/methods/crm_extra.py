@@ -183,6 +183,28 @@ def _activity_handlers() -> dict[str, Any]:
     return base
 
 
+def activity_todo_add(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """crm.activity.todo.add (api-reference/crm/timeline/activities/todo/crm-activity-todo-add.md) → {"id": N}."""
+    for req in ("ownerTypeId", "ownerId", "deadline"):
+        if params.get(req) in (None, ""):
+            raise ApiError("INVALID_ARG_VALUE", f"Required parameter '{req}' is not specified", 400)
+    kind = {1: "lead", 2: "deal", 3: "contact", 4: "company"}.get(int(params["ownerTypeId"]))
+    if kind is None or not crm_exists(ctx, kind, params["ownerId"]):
+        raise ApiError("NOT_FOUND", "Owner not found", 400)
+    from .._crm import write_crm
+
+    fields = {
+        "OWNER_TYPE_ID": int(params["ownerTypeId"]), "OWNER_ID": int(params["ownerId"]), "TYPE_ID": 6,
+        "PROVIDER_ID": "CRM_TODO", "PROVIDER_TYPE_ID": "TODO", "SUBJECT": params.get("title") or "",
+        "DESCRIPTION": params.get("description") or "", "DEADLINE": params["deadline"],
+        "RESPONSIBLE_ID": int(params.get("responsibleId") or ctx.user_id), "COMPLETED": "N",
+    }  # fmt: skip
+    new_id, data = write_crm(ctx, "activity", fields)
+    data["BINDINGS"] = [{"OWNER_ID": fields["OWNER_ID"], "OWNER_TYPE_ID": fields["OWNER_TYPE_ID"]}]
+    ctx.portal.store.put("activity", new_id, data)
+    return {"id": new_id}
+
+
 # -- statuses and categories ---------------------------------------------------------------------------------------
 
 _LEAD = [("NEW", "Unassigned", "process", "#2fc6f6"), ("IN_PROCESS", "In progress", "process", "#55d0e0"),
@@ -265,5 +287,6 @@ def register(reg: Registry) -> None:
     reg.add("crm.timeline.comment.list", timeline_comment_list, scope="crm")
     for op, fn in _activity_handlers().items():
         reg.add(f"crm.activity.{op}", fn, scope="crm", write=op in ("add", "update", "delete"))
+    reg.add("crm.activity.todo.add", activity_todo_add, scope="crm", write=True)
     reg.add("crm.status.list", status_list, scope="crm")
     reg.add("crm.category.list", category_list, scope="crm")

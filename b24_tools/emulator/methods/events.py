@@ -236,4 +236,4 @@ def register(reg: Registry) -> None:
         ("event.offline.get", offline_get, True), ("event.offline.clear", offline_clear, True),
         ("event.offline.error", offline_error, True), ("event.offline.list", offline_list, False),
     ):  # fmt: skip
-        reg.add(name, fn, scope="basic", write=write, app_only=True, pack="platform")
+        reg.add(name, fn, scope="basic", write=write, app_only=True, pack="core")

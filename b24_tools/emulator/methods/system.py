@@ -120,7 +120,7 @@ def methods(ctx: Ctx, params: dict[str, Any]) -> Any:
     for m in ctx.portal.registry:
         if only and m.scope != only:
             continue
-        if full or m.scope in ctx.scopes or m.scope == "basic":
+        if full or m.allowed(ctx.scopes):
             out.append(m.name)
     return out
 
@@ -130,7 +130,7 @@ def method_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     mdef = ctx.portal.registry.get(str(name)) if name else None
     if mdef is None:
         return {"isExisting": False, "isAvailable": False}
-    available = mdef.scope == "basic" or mdef.scope in ctx.scopes
+    available = mdef.allowed(ctx.scopes)
     if mdef.app_only and ctx.auth_kind != "oauth":
         available = False
     return {"isExisting": True, "isAvailable": available}
@@ -156,13 +156,13 @@ def app_info(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 
 def register(reg: Registry) -> None:
-    reg.add("user.current", user_current, scope="basic")
+    reg.add("user.current", user_current, scope="user|user_brief|user_basic", pack="core")
     reg.add("user.get", user_get, scope="user")
-    reg.add("profile", profile, scope="basic")
-    reg.add("server.time", server_time, scope="basic")
-    reg.add("scope", scope, scope="basic")
-    reg.add("methods", methods, scope="basic")
-    reg.add("method.get", method_get, scope="basic")
-    reg.add("feature.get", feature_get, scope="basic")
-    reg.add("app.info", app_info, scope="basic", app_only=True)
+    reg.add("profile", profile, scope="basic", pack="diagnostics")
+    reg.add("server.time", server_time, scope="basic", pack="diagnostics")
+    reg.add("scope", scope, scope="basic", pack="diagnostics")
+    reg.add("methods", methods, scope="basic", pack="diagnostics")
+    reg.add("method.get", method_get, scope="basic", pack="diagnostics")
+    reg.add("feature.get", feature_get, scope="basic", pack="diagnostics")
+    reg.add("app.info", app_info, scope="basic", app_only=True, pack="diagnostics")
     _ = normalize_method

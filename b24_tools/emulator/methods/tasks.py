@@ -565,7 +565,7 @@ def register(reg: Registry) -> None:
         ("task.checklistitem.add", checklist_add, True), ("task.checklistitem.getlist", checklist_getlist, False),
         ("task.commentitem.add", comment_add, True),
     ):  # fmt: skip
-        reg.add(name, fn, scope="task", write=write, pack="collab")
+        reg.add(name, fn, scope="task", write=write, pack="core")
     for name, fn, write in (
         ("tasks.task.add", v3_add, True), ("tasks.task.get", v3_get, False), ("tasks.task.list", v3_list, False),
         ("tasks.task.update", v3_update, True), ("tasks.task.delete", v3_delete, True),
