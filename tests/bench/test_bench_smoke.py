@@ -36,24 +36,19 @@ def emu(tls, tmp_path_factory):
         yield proc
 
 
-def test_an_export_by_our_client_passes_its_correctness_check_and_is_counted(emu, tls):
-    [row] = h.run_export_round(emu, [FAST], 200, 1, tls=tls, log=lambda _m: None)
-    assert row["status"] == "ok", row["reason"]
-    assert row["exported"] == row["unique"] == 200
-    assert row["http_requests"] >= 1
-    assert row["throttled"] == 0
-    assert row["peak_rss_mb"] > 0
-
-
-def test_a_fast_wrong_export_is_flagged_failed_and_kept_out_of_the_medians(emu, tls):
-    rows = h.run_export_round(emu, [WRONG, FAST], 200, 1, tls=tls, log=lambda _m: None)
+def test_an_export_is_counted_and_checked_and_a_fast_wrong_answer_is_flagged_failed(emu, tls):
+    rows = h.run_export_round(emu, [FAST, WRONG], 200, 1, tls=tls, log=lambda _m: None)
+    ours = next(r for r in rows if r["client"] == "b24tools_fast")
+    assert ours["status"] == "ok", ours["reason"]
+    assert ours["exported"] == ours["unique"] == 200
+    assert ours["http_requests"] >= 1 and ours["throttled"] == 0 and ours["peak_rss_mb"] > 0
     wrong = next(r for r in rows if r["client"] == "wrong")
     assert wrong["status"] == "FAILED"
     assert "exported 199 records, seeded 200" in wrong["reason"]
     assert wrong["records_per_s"] is None
     medians = {m["client"]: m for m in h.aggregate(rows)}
     assert medians["wrong"]["status"] == "FAILED" and medians["wrong"]["wall_s"] is None
-    assert medians["b24tools_fast"]["status"] == "ok"
+    assert medians["b24tools_fast"]["status"] == "ok" and medians["b24tools_fast"]["wall_s"] > 0
 
 
 def test_a_bulk_write_is_checked_against_the_emulators_own_lead_count(emu, tls):
@@ -82,13 +77,13 @@ def test_the_limit_line_is_the_minimum_requests_and_the_buckets_allowance():
     assert h.limit_line(250_000)["bucket_wait_s"] == (100 - 50) / 2
 
 
+@pytest.mark.slow
 def test_run_all_writes_results_and_a_report_with_the_targets(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
     code = run_all.main(
         [
-            "--ns", "200", "--reps", "1", "--write-n", "20", "--no-peers",
-            "--clients", "b24tools_fast,b24tools_call_many",
-            "--limiter-duration", "2", "--limiter-procs", "2", "--limiter-kinds", "file",
+            "--ns", "200", "--reps", "1", "--only", "export,limiter", "--no-peers", "--clients", "b24tools_fast",
+            "--limiter-duration", "1", "--limiter-procs", "2", "--limiter-kinds", "file",
             "--results-dir", str(tmp_path), "--out", str(out),
         ]
     )  # fmt: skip
@@ -100,4 +95,5 @@ def test_run_all_writes_results_and_a_report_with_the_targets(tmp_path):
     assert limiter["runs"][0]["throttled"] == 0
     text = out.read_text()
     assert "## Targets" in text and "## 1. Bulk export" in text and "## 3. Shared limiter" in text
+    assert "## 4. Approval overhead" in text  # included, or said to be missing
     assert "**FAILED** (" not in text  # no figure failed its check
