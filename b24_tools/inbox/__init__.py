@@ -1,9 +1,20 @@
 """Reviewer inbox: a small web page where people approve, edit or reject pending plans.
 
+    b24 review serve [--host 127.0.0.1] [--port 8790]        # or: python -m b24_tools.inbox serve
+
     from b24_tools.inbox import create_app
     app = create_app(lambda: Approvals.open(settings), settings=settings)
 
-`b24 review serve` runs it (see `serve_command`); templates and the stylesheet ship inside the package.
+Configuration (environment or `.env`):
+- `B24_REVIEWER_TOKEN`: a shared sign-in token; reviewers type their name beside it (the name goes to audit).
+- `B24_REVIEWER_PASSWORD_HASH`: `pbkdf2_sha256$…` from `b24 review hash-password`, or `alice=HASH,bob=HASH` to
+  bind passwords to names. With neither set, `serve` prints a one-time token for that run.
+- `B24_SESSION_SECRET`: signs the session cookie (random per process when unset: sessions end at restart).
+
+The session cookie is HttpOnly, SameSite=Strict and Secure — except when serving plain http on a loopback
+address, where browsers would drop a Secure cookie; any other address needs TLS (`--certfile/--keyfile`) or an
+HTTPS reverse proxy (`--proxy-headers`). Every form carries a session-bound CSRF token; cross-site POSTs are
+refused. Templates and the stylesheet ship inside the package; no JavaScript.
 """
 
 from __future__ import annotations

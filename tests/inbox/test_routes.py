@@ -494,3 +494,13 @@ def test_cross_site_fetch_metadata_is_refused_even_with_the_token(client, approv
         f"/plans/{plan.plan_id}/approve", data={"csrf": token}, headers={"Sec-Fetch-Site": "cross-site"}
     )
     assert r.status_code == 403 and plan.status == "pending"
+
+
+def test_a_plan_being_executed_says_so_and_reloads_until_the_result_arrives(client, approvals):
+    plan = approvals.add_plan(status="executing")
+    plan.decided_by = "carol"
+    page = client.get(f"/plans/{plan.plan_id}").text
+    assert '<meta http-equiv="refresh" content="3">' in page
+    assert "Approved by carol" in page and 'data-testid="approve"' not in page
+    plan.status = "executed"
+    assert "http-equiv" not in client.get(f"/plans/{plan.plan_id}").text
