@@ -48,15 +48,20 @@ def packs_command(
         for col in ("pack", "selected", "methods", "read", "write", "destructive"):
             table.add_column(col, justify="right" if col not in ("pack", "selected") else "left")
         for r in rows:
-            table.add_row(r["pack"], "✓" if r["selected"] else "", *(str(r[k]) for k in
-                                                                     ("methods", "read", "write", "destructive")))
+            table.add_row(
+                r["pack"],
+                "✓" if r["selected"] else "",
+                *(str(r[k]) for k in ("methods", "read", "write", "destructive")),
+            )
         console = Console()
         console.print(table)
         if verbose:
             for r in rows:
                 if r.get("method_list"):
-                    console.print(f"[bold]{r['pack']}[/]: " + ", ".join(
-                        f"{m['method']}({m['risk'][0]})" for m in r["method_list"]))
+                    console.print(
+                        f"[bold]{r['pack']}[/]: "
+                        + ", ".join(f"{m['method']}({m['risk'][0]})" for m in r["method_list"])
+                    )
 
 
 def diagnose(client: Any, methods: list[Any]) -> dict[str, Any]:
@@ -67,7 +72,9 @@ def diagnose(client: Any, methods: list[Any]) -> dict[str, Any]:
     fres = client.call_many("feature.get", [{"CODE": c} for c in FEATURES])
     for i, code in enumerate(FEATURES):
         val = fres.results.get(str(i))
-        features[code] = (val or {}).get("value", "?") if isinstance(val, dict) else ("?" if val is None else str(val))
+        features[code] = (
+            (val or {}).get("value", "?") if isinstance(val, dict) else ("?" if val is None else str(val))
+        )
     rows = []
     for start in range(0, len(methods), 50):
         chunk = methods[start : start + 50]
@@ -77,7 +84,9 @@ def diagnose(client: Any, methods: list[Any]) -> dict[str, Any]:
             err = res.errors.get(str(i))
             exists = bool(info.get("isExisting")) if isinstance(info, dict) else False
             available = bool(info.get("isAvailable")) if isinstance(info, dict) else False
-            need = [s.lower() for s in (spec.scope if isinstance(spec.scope, list | tuple) else [spec.scope]) if s]
+            need = [
+                s.lower() for s in (spec.scope if isinstance(spec.scope, list | tuple) else [spec.scope]) if s
+            ]
             missing = [s for s in need if s not in granted and s != "basic"]
             if err is not None:
                 why = f"method.get failed: {getattr(err, 'code', err)}"
@@ -89,16 +98,34 @@ def diagnose(client: Any, methods: list[Any]) -> dict[str, Any]:
                 why = "missing scope " + ", ".join(missing)
             else:
                 why = "not available to this webhook/app (auth type or rights)"
-            rows.append({"method": spec.name, "pack": spec.pack, "risk": spec.risk, "scope": ",".join(need),
-                         "exists": exists, "available": available, "why": why})
-    return {"scopes": sorted(granted), "features": features, "methods": rows,
-            "callable": sum(1 for r in rows if r["available"]), "not_callable": sum(1 for r in rows if not r["available"])}
+            rows.append(
+                {
+                    "method": spec.name,
+                    "pack": spec.pack,
+                    "risk": spec.risk,
+                    "scope": ",".join(need),
+                    "exists": exists,
+                    "available": available,
+                    "why": why,
+                }
+            )
+    return {
+        "scopes": sorted(granted),
+        "features": features,
+        "methods": rows,
+        "callable": sum(1 for r in rows if r["available"]),
+        "not_callable": sum(1 for r in rows if not r["available"]),
+    }
 
 
 def diag_command(
-    pack: Annotated[list[str] | None, typer.Option("--pack", help="Pack(s) to check (default: selected packs)")] = None,
+    pack: Annotated[
+        list[str] | None, typer.Option("--pack", help="Pack(s) to check (default: selected packs)")
+    ] = None,
     method: Annotated[list[str] | None, typer.Option("--method", help="Check only these methods")] = None,
-    emulator: Annotated[bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")] = False,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
 ) -> None:
     """Which methods of the selected packs this webhook/app can and cannot call, and why."""
@@ -135,8 +162,16 @@ def diag_command(
         for col in ("method", "pack", "risk", "scope", "callable", "why"):
             table.add_column(col)
         for r in report["methods"]:
-            table.add_row(r["method"], r["pack"], r["risk"], r["scope"], "[green]yes[/]" if r["available"] else
-                          "[red]no[/]", r["why"])
+            table.add_row(
+                r["method"],
+                r["pack"],
+                r["risk"],
+                r["scope"],
+                "[green]yes[/]" if r["available"] else "[red]no[/]",
+                r["why"],
+            )
         console = Console()
         console.print(table)
-        console.print(f"features: {report['features']}  callable {report['callable']} / not {report['not_callable']}")
+        console.print(
+            f"features: {report['features']}  callable {report['callable']} / not {report['not_callable']}"
+        )

@@ -40,10 +40,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8088,
     path: Annotated[str, typer.Option(help="URL path of the handler")] = "/events",
-    handlers: Annotated[list[str] | None, typer.Option("--handlers", help="Module(s) with @on handlers")] = None,
+    handlers: Annotated[
+        list[str] | None, typer.Option("--handlers", help="Module(s) with @on handlers")
+    ] = None,
     db: Annotated[Path | None, typer.Option(help="Queue file (default B24_EVENTS_DB)")] = None,
     emulator: Annotated[bool, typer.Option("--emulator", help="Handlers talk to the local emulator")] = False,
-    no_client: Annotated[bool, typer.Option("--no-client", help="Queue only; handlers get no client")] = False,
+    no_client: Annotated[
+        bool, typer.Option("--no-client", help="Queue only; handlers get no client")
+    ] = False,
 ) -> None:
     """Receive Bitrix24 events: verify application_token (constant time), queue durably, run handlers."""
     with handle_errors():
@@ -62,8 +66,12 @@ def serve(
             from ._cli_call import open_approvals, parse_packs
             from ._policy import Policy
 
-            policy = Policy(packs=tuple(parse_packs(settings.packs)), allowlist=(), allow_unlisted=False,
-                            require_plan=settings.require_plan)
+            policy = Policy(
+                packs=tuple(parse_packs(settings.packs)),
+                allowlist=(),
+                allow_unlisted=False,
+                require_plan=settings.require_plan,
+            )
             from contextlib import ExitStack
 
             stack = ExitStack()  # lives as long as the server: the store stays open for the handlers
@@ -79,14 +87,20 @@ def serve(
 def worker(
     once: Annotated[bool, typer.Option("--once", help="One poll, then exit")] = False,
     sleep: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 3.0,
-    max_retries: Annotated[int, typer.Option("--max-retries", help="Failures before the dead-letter table")] = 5,
+    max_retries: Annotated[
+        int, typer.Option("--max-retries", help="Failures before the dead-letter table")
+    ] = 5,
     limit: Annotated[int, typer.Option(help="Records per event.offline.get")] = 50,
     auth_connector: Annotated[
         str | None, typer.Option("--auth-connector", help="Offline source key: skip our own writes")
     ] = None,
-    handlers: Annotated[list[str] | None, typer.Option("--handlers", help="Module(s) with @on handlers")] = None,
+    handlers: Annotated[
+        list[str] | None, typer.Option("--handlers", help="Module(s) with @on handlers")
+    ] = None,
     db: Annotated[Path | None, typer.Option(help="Queue / retry-state file (default B24_EVENTS_DB)")] = None,
-    emulator: Annotated[bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")] = False,
+    emulator: Annotated[
+        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
 ) -> None:
     """Process offline events: event.offline.get (clear=0) → handlers → event.offline.clear / .error."""
@@ -104,20 +118,36 @@ def worker(
             from ._cli_call import open_approvals, parse_packs
             from ._policy import Policy
 
-            policy = Policy(packs=tuple(parse_packs(settings.packs)), allowlist=(), allow_unlisted=False,
-                            require_plan=settings.require_plan)
+            policy = Policy(
+                packs=tuple(parse_packs(settings.packs)),
+                allowlist=(),
+                allow_unlisted=False,
+                require_plan=settings.require_plan,
+            )
             with open_approvals(settings, client, policy) as approvals:
                 ctx = _context(settings, client, auth_connector)
                 ctx.approvals = approvals
-                w = OfflineWorker(client, queue=EventQueue(db or settings.events_db), registry=registry, context=ctx,
-                                  max_retries=max_retries, limit=limit, auth_connector=auth_connector,
-                                  application_token=token,
-                                  audit=JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl"))
+                w = OfflineWorker(
+                    client,
+                    queue=EventQueue(db or settings.events_db),
+                    registry=registry,
+                    context=ctx,
+                    max_retries=max_retries,
+                    limit=limit,
+                    auth_connector=auth_connector,
+                    application_token=token,
+                    audit=JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl"),
+                )
                 if once:
                     report = w.run_once()
-                    emit(asdict(report), as_json=as_json, render=lambda r: typer.echo(
-                        f"Processed batch size: {r['fetched']} (cleared {len(r['cleared'])}, errored "
-                        f"{len(r['errored'])}, retrying {len(r['retrying'])})"))
+                    emit(
+                        asdict(report),
+                        as_json=as_json,
+                        render=lambda r: typer.echo(
+                            f"Processed batch size: {r['fetched']} (cleared {len(r['cleared'])}, errored "
+                            f"{len(r['errored'])}, retrying {len(r['retrying'])})"
+                        ),
+                    )
                     return
                 stop = {"flag": False}
 
@@ -126,6 +156,11 @@ def worker(
 
                 signal.signal(signal.SIGTERM, _stop)
                 signal.signal(signal.SIGINT, _stop)
-                w.run(sleep=sleep, should_stop=lambda: stop["flag"],
-                      on_report=lambda r: r.fetched and typer.echo(f"Processed batch size: {r.fetched}", err=True))
+                w.run(
+                    sleep=sleep,
+                    should_stop=lambda: stop["flag"],
+                    on_report=lambda r: (
+                        r.fetched and typer.echo(f"Processed batch size: {r.fetched}", err=True)
+                    ),
+                )
                 typer.echo("Worker stopped gracefully", err=True)

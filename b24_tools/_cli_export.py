@@ -222,7 +222,9 @@ def bulk_command(
 
                 res = SimpleNamespace(status="pending", plan_id=same[0].plan_id, result=None, error=None)
             else:
-                res = approvals.submit_bulk(method, records, requested_by=_reviewer(), idempotency_prefix=prefix)
+                res = approvals.submit_bulk(
+                    method, records, requested_by=_reviewer(), idempotency_prefix=prefix
+                )
         out = {
             "status": res.status,
             "method": method,

@@ -26,7 +26,9 @@ def demo_command(
 
 def register_ops_commands(app: typer.Typer) -> None:
     """Add the top-level operator commands to `app`."""
-    app.command("call", epilog=CALL_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})(call_command)
+    app.command("call", epilog=CALL_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})(
+        call_command
+    )
     app.command("packs", epilog=EXIT_CODES_HELP)(packs_command)
     app.command("diag", epilog="Example: b24 diag --pack core --pack comms. " + EXIT_CODES_HELP)(diag_command)
     app.command("export", epilog=EXPORT_HELP + ". " + EXIT_CODES_HELP)(export_command)

@@ -20,7 +20,14 @@ from typing import Any, Literal
 
 from ._errors import B24ValidationError
 
-__all__ = ["ExportResult", "export_entity", "list_method_for", "ENTITY_METHODS", "last_exported_id", "count_matching"]
+__all__ = [
+    "ExportResult",
+    "export_entity",
+    "list_method_for",
+    "ENTITY_METHODS",
+    "last_exported_id",
+    "count_matching",
+]
 
 ENTITY_METHODS: dict[str, str] = {
     "lead": "crm.lead.list",
@@ -78,7 +85,9 @@ def _id_of(rec: Mapping[str, Any]) -> int | None:
 def _format_for(path: Path, fmt: str | None) -> Format:
     f = (fmt or path.suffix.lstrip(".")).lower()
     if f not in ("jsonl", "csv"):
-        raise B24ValidationError(f"cannot export to {path.name!r}", hint="use a .jsonl or .csv file (or --format)")
+        raise B24ValidationError(
+            f"cannot export to {path.name!r}", hint="use a .jsonl or .csv file (or --format)"
+        )
     return f  # type: ignore[return-value]
 
 

@@ -115,11 +115,21 @@ def _reviewer_view(out: _Out, approvals: Any, plan_id: str) -> Any:
     plan = view.plan
     out.p(f"[bold]What the reviewer sees[/] ([italic]b24 review show {plan_id}[/]):")
     out.p(f"  {str(view.summary).splitlines()[0]}")
-    out.p(f"  method: {plan.method}   risk: {plan.risk}   status: {plan.status}   requested_by: {plan.requested_by}")
-    out.p(f"  idempotency_key: {plan.idempotency_key}   expires: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(plan.expires_at))}")
+    out.p(
+        f"  method: {plan.method}   risk: {plan.risk}   status: {plan.status}   requested_by: {plan.requested_by}"
+    )
+    out.p(
+        f"  idempotency_key: {plan.idempotency_key}   expires: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(plan.expires_at))}"
+    )
     if plan.kind == "batch":
-        out.table("commands", ["name", "method", "params"],
-                  [[c.get("name"), c.get("method"), json.dumps(c.get("params"), ensure_ascii=False)] for c in view.calls])
+        out.table(
+            "commands",
+            ["name", "method", "params"],
+            [
+                [c.get("name"), c.get("method"), json.dumps(c.get("params"), ensure_ascii=False)]
+                for c in view.calls
+            ],
+        )
     else:
         out.json(view.params)
     return view
@@ -135,7 +145,9 @@ def _readable(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def scenario_lead_from_form(out: _Out, emu: Any, client: Any, approvals: Any, *, model: str | None) -> dict[str, Any]:
+def scenario_lead_from_form(
+    out: _Out, emu: Any, client: Any, approvals: Any, *, model: str | None
+) -> dict[str, Any]:
     out.h("1 · Lead from a web-form payload (write → review → executed once)")
     out.p("Web-form payload received:")
     out.json(WEB_FORM_PAYLOAD)
@@ -149,7 +161,9 @@ def scenario_lead_from_form(out: _Out, emu: Any, client: Any, approvals: Any, *,
 
         tools = {t.name: t for t in B24Toolkit(client, packs=("core",), approvals=approvals).get_tools()}
         tool = next(t for t in tools.values() if (t.metadata or {}).get("method") == "crm.lead.add")
-        out.p(f"The agent's tool [bold]{tool.name}[/] is called with the mapped fields (no model configured):")
+        out.p(
+            f"The agent's tool [bold]{tool.name}[/] is called with the mapped fields (no model configured):"
+        )
         answer = tool.invoke(params)
         out.p(f"  tool answered: [yellow]{str(answer)[:200]}[/]")
         pending = approvals.list_pending(method="crm.lead.add")
@@ -164,10 +178,29 @@ def scenario_lead_from_form(out: _Out, emu: Any, client: Any, approvals: Any, *,
     leads = [r for r in emu.records("lead") if str(r.get("ORIGIN_ID")) == WEB_FORM_PAYLOAD["submission_id"]]
     out.p(f"Leads with ORIGIN_ID={WEB_FORM_PAYLOAD['submission_id']}: {len(leads)} (executed exactly once)")
     lead = client.call("crm.lead.get", {"id": int(res.result)}).result
-    out.table("Stored lead (source metadata)", ["field", "value"],
-              [[k, lead.get(k)] for k in ("ID", "TITLE", "SOURCE_ID", "SOURCE_DESCRIPTION", "UTM_SOURCE",
-                                          "UTM_CAMPAIGN", "ORIGINATOR_ID", "ORIGIN_ID")])
-    return {"plan_id": plan_id, "lead_id": res.result, "leads_with_origin": len(leads), "second_approval": again}
+    out.table(
+        "Stored lead (source metadata)",
+        ["field", "value"],
+        [
+            [k, lead.get(k)]
+            for k in (
+                "ID",
+                "TITLE",
+                "SOURCE_ID",
+                "SOURCE_DESCRIPTION",
+                "UTM_SOURCE",
+                "UTM_CAMPAIGN",
+                "ORIGINATOR_ID",
+                "ORIGIN_ID",
+            )
+        ],
+    )
+    return {
+        "plan_id": plan_id,
+        "lead_id": res.result,
+        "leads_with_origin": len(leads),
+        "second_approval": again,
+    }
 
 
 def _approve_again(approvals: Any, plan_id: str) -> str:
@@ -193,8 +226,12 @@ def _run_agent(model: str, client: Any, approvals: Any, payload: dict[str, Any])
         run = getattr(mod, "run_agent", None) or getattr(mod, "run", None)
         if run is None:
             return None
-        run(f"Create a lead from this web-form submission, with its source metadata: {json.dumps(payload)}",
-            client=client, approvals=approvals, model=model)
+        run(
+            f"Create a lead from this web-form submission, with its source metadata: {json.dumps(payload)}",
+            client=client,
+            approvals=approvals,
+            model=model,
+        )
     except Exception as exc:  # a model hiccup must not sink the demo: fall back to the direct tool call
         print(f"(agent path failed: {type(exc).__name__}: {exc}; falling back to the direct tool call)")
         return None
@@ -204,8 +241,12 @@ def _run_agent(model: str, client: Any, approvals: Any, payload: dict[str, Any])
 
 def scenario_deals_without_tasks(out: _Out, client: Any) -> dict[str, Any]:
     out.h("2 · Daily list of deals without active tasks (reads only)")
-    deals = list(client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"},
-                                                    "select": ["ID", "TITLE", "STAGE_ID", "ASSIGNED_BY_ID"]}))
+    deals = list(
+        client.iter_list(
+            "crm.deal.list",
+            {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "STAGE_ID", "ASSIGNED_BY_ID"]},
+        )
+    )
     tasks = list(client.iter_list("tasks.task.list", {"select": ["ID", "UF_CRM_TASK", "STATUS"]}))
     active: set[str] = set()
     for t in tasks:
@@ -216,8 +257,11 @@ def scenario_deals_without_tasks(out: _Out, client: Any) -> dict[str, Any]:
             if str(b).startswith("D_"):
                 active.add(str(b)[2:])
     without = [d for d in deals if str(d["ID"]) not in active]
-    out.table(f"{len(without)} of {len(deals)} open deals have no active task", ["ID", "TITLE", "STAGE", "owner"],
-              [[d["ID"], d.get("TITLE"), d.get("STAGE_ID"), d.get("ASSIGNED_BY_ID")] for d in without[:10]])
+    out.table(
+        f"{len(without)} of {len(deals)} open deals have no active task",
+        ["ID", "TITLE", "STAGE", "owner"],
+        [[d["ID"], d.get("TITLE"), d.get("STAGE_ID"), d.get("ASSIGNED_BY_ID")] for d in without[:10]],
+    )
     if len(without) > 10:
         out.p(f"  … and {len(without) - 10} more")
     return {"open_deals": len(deals), "without_tasks": len(without)}
@@ -225,37 +269,57 @@ def scenario_deals_without_tasks(out: _Out, client: Any) -> dict[str, Any]:
 
 def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> dict[str, Any]:
     out.h("3 · Guarded batch update (one plan; the reviewer edits one value)")
-    deals = list(client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "COMMENTS"]}))
+    deals = list(
+        client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "COMMENTS"]})
+    )
     targets = deals[:5]
-    cmd = {f"d{d['ID']}": ["crm.deal.update", {"id": int(d["ID"]), "fields": {"COMMENTS": "Q4 cleanup: verified"}}]
-           for d in targets}
+    cmd = {
+        f"d{d['ID']}": [
+            "crm.deal.update",
+            {"id": int(d["ID"]), "fields": {"COMMENTS": "Q4 cleanup: verified"}},
+        ]
+        for d in targets
+    }
     res = approvals.submit("batch", {"halt": 0, "cmd": cmd}, requested_by="demo:ops")
     out.p(f"batch of {len(cmd)} × crm.deal.update submitted → [yellow]{res.status}[/], plan_id={res.plan_id}")
     _reviewer_view(out, approvals, res.plan_id)
     edited_key = next(iter(cmd))
     edited = {"halt": 0, "cmd": {k: list(v) for k, v in cmd.items()}}
-    edited["cmd"][edited_key] = ["crm.deal.update", {"id": cmd[edited_key][1]["id"],
-                                                     "fields": {"COMMENTS": "Q4 cleanup: verified — keep open, VIP"}}]
-    out.p(f"Reviewer edits {edited_key}: COMMENTS → 'Q4 cleanup: verified — keep open, VIP' "
-          f"([italic]b24 review edit {res.plan_id} --params @edited.json[/])")
+    edited["cmd"][edited_key] = [
+        "crm.deal.update",
+        {"id": cmd[edited_key][1]["id"], "fields": {"COMMENTS": "Q4 cleanup: verified — keep open, VIP"}},
+    ]
+    out.p(
+        f"Reviewer edits {edited_key}: COMMENTS → 'Q4 cleanup: verified — keep open, VIP' "
+        f"([italic]b24 review edit {res.plan_id} --params @edited.json[/])"
+    )
     done = approvals.edit(res.plan_id, edited, reviewer="demo-reviewer")
     out.p(f"[green]edited + approved → {done.status}[/]")
     view = approvals.show(res.plan_id)
     diff = getattr(view, "diff", None)
     if diff:
         out.p("Diff against the original plan (what the reviewer changed):")
-        out.table("diff", ["path", "before", "after"], [[d.get("path"), _readable(d.get("old")), _readable(d.get("new"))]
-                                                       for d in diff])
+        out.table(
+            "diff",
+            ["path", "before", "after"],
+            [[d.get("path"), _readable(d.get("old")), _readable(d.get("new"))] for d in diff],
+        )
     rows = []
     for d in targets:
         now = client.call("crm.deal.get", {"id": int(d["ID"])}).result
         rows.append([d["ID"], now.get("COMMENTS")])
     out.table("Deals after execution", ["ID", "COMMENTS"], rows)
-    return {"plan_id": res.plan_id, "status": done.status, "updated": len(rows),
-            "edited_value": rows[0][1] if rows else None}
+    return {
+        "plan_id": res.plan_id,
+        "status": done.status,
+        "updated": len(rows),
+        "edited_value": rows[0][1] if rows else None,
+    }
 
 
-def run_demo(base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quiet: bool = False) -> dict[str, Any]:
+def run_demo(
+    base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quiet: bool = False
+) -> dict[str, Any]:
     """Run the three scenarios; returns what happened (for tests). State lives in a fresh directory."""
     from ._policy import Policy
     from ._settings import B24Settings
@@ -275,7 +339,9 @@ def run_demo(base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quie
         out.console = Console(file=io.StringIO(), width=110)
     model = _model_available()
     out.h("b24-tools demo — emulator in process, approval graph on SQLite")
-    out.p(f"state: {run_dir}   model: {model or 'none (direct tool calls; set B24_MODEL + API key for an agent)'}")
+    out.p(
+        f"state: {run_dir}   model: {model or 'none (direct tool calls; set B24_MODEL + API key for an agent)'}"
+    )
     emu = Emulator(run_dir / "emulator.sqlite")
     emu.seed(leads=25, deals=30, contacts=15, companies=5, tasks=20, users=5)
     settings = B24Settings(
@@ -287,10 +353,20 @@ def run_demo(base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quie
         packs="core",
     )
     client = emu.client()
-    open_deals = [int(d["ID"]) for d in client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID"]})]
+    open_deals = [
+        int(d["ID"]) for d in client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID"]})
+    ]
     for deal_id in open_deals[1:4]:  # portal history: three open deals already have a follow-up task
-        client.call("tasks.task.add", {"fields": {"TITLE": f"Call back about deal {deal_id}", "RESPONSIBLE_ID": 1,
-                                                  "UF_CRM_TASK": [f"D_{deal_id}"]}})
+        client.call(
+            "tasks.task.add",
+            {
+                "fields": {
+                    "TITLE": f"Call back about deal {deal_id}",
+                    "RESPONSIBLE_ID": 1,
+                    "UF_CRM_TASK": [f"D_{deal_id}"],
+                }
+            },
+        )
     policy = Policy(packs=("core",), allowlist=(), allow_unlisted=False, require_plan=False)
     summary: dict[str, Any] = {"run_dir": str(run_dir)}
     with Approvals.open(settings, client=client, policy=policy) as approvals:
@@ -299,9 +375,21 @@ def run_demo(base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quie
         summary["batch"] = scenario_guarded_batch(out, emu, client, approvals)
         out.h("Audit trail")
         events = approvals.audit.events()
-        out.table(f"{len(events)} audit events", ["event", "actor", "method", "plan_id", "decision", "outcome"],
-                  [[e.get("event"), e.get("actor"), e.get("method"), (e.get("plan_id") or "")[:12], e.get("decision"),
-                    e.get("outcome")] for e in events])
+        out.table(
+            f"{len(events)} audit events",
+            ["event", "actor", "method", "plan_id", "decision", "outcome"],
+            [
+                [
+                    e.get("event"),
+                    e.get("actor"),
+                    e.get("method"),
+                    (e.get("plan_id") or "")[:12],
+                    e.get("decision"),
+                    e.get("outcome"),
+                ]
+                for e in events
+            ],
+        )
         n = approvals.audit.export(run_dir / "audit.jsonl")
         summary["audit_events"] = n
     summary["seconds"] = round(time.monotonic() - t0, 2)

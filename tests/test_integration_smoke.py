@@ -16,7 +16,9 @@ import pytest
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(os.environ.get("B24_RUN_INTEGRATION") != "1", reason="set B24_RUN_INTEGRATION=1 (real portal)"),
+    pytest.mark.skipif(
+        os.environ.get("B24_RUN_INTEGRATION") != "1", reason="set B24_RUN_INTEGRATION=1 (real portal)"
+    ),
 ]
 WRITE = os.environ.get("B24_SMOKE_WRITE") == "1"
 
@@ -48,7 +50,10 @@ def test_lead_list_with_select_and_start(client):
 
 
 def test_fast_paging_returns_ascending_ids(client):
-    ids = [int(r["ID"]) for _, r in zip(range(120), client.iter_list("crm.lead.list", {"select": ["ID"]}), strict=False)]
+    ids = [
+        int(r["ID"])
+        for _, r in zip(range(120), client.iter_list("crm.lead.list", {"select": ["ID"]}), strict=False)
+    ]
     assert ids == sorted(ids)
 
 
@@ -59,15 +64,26 @@ def test_write_flow_add_then_update_through_the_approval_graph(client, tmp_path)
     settings = B24Settings(sqlite_path=tmp_path / "b24.sqlite", runtime_dir=tmp_path)
     stamp = int(time.time())
     with Approvals.open(settings, client=client, policy=Policy(packs=("core",))) as approvals:
-        res = approvals.submit("crm.lead.add", {"fields": {"TITLE": f"b24-tools smoke {stamp}",
-                                                           "ORIGINATOR_ID": "b24-tools-smoke",
-                                                           "ORIGIN_ID": str(stamp)}}, requested_by="smoke")
+        res = approvals.submit(
+            "crm.lead.add",
+            {
+                "fields": {
+                    "TITLE": f"b24-tools smoke {stamp}",
+                    "ORIGINATOR_ID": "b24-tools-smoke",
+                    "ORIGIN_ID": str(stamp),
+                }
+            },
+            requested_by="smoke",
+        )
         assert res.status == "pending"
         done = approvals.approve(res.plan_id, reviewer="smoke")
         assert done.status == "executed", done.error
         lead_id = int(done.result)
-        upd = approvals.submit("crm.lead.update", {"id": lead_id, "fields": {"COMMENTS": "Updated by smoke test"}},
-                               requested_by="smoke")
+        upd = approvals.submit(
+            "crm.lead.update",
+            {"id": lead_id, "fields": {"COMMENTS": "Updated by smoke test"}},
+            requested_by="smoke",
+        )
         assert approvals.approve(upd.plan_id, reviewer="smoke").status == "executed"
     assert client.call("crm.lead.get", {"id": lead_id}).result["COMMENTS"] == "Updated by smoke test"
     client.call("crm.lead.delete", {"id": lead_id})

@@ -1,11 +1,11 @@
 """Event intake: the outgoing-webhook receiver, the durable queue, handlers, and the offline-events worker.
 
-    from b24_tools.events import EventQueue, OfflineWorker, create_receiver_app, on
+from b24_tools.events import EventQueue, OfflineWorker, create_receiver_app, on
 
-    @on("ONCRMDEALUPDATE")
-    def sync(event, ctx): ...
+@on("ONCRMDEALUPDATE")
+def sync(event, ctx): ...
 
-    app = create_receiver_app(application_token=TOKEN, queue=EventQueue(".runtime/b24_events.sqlite"))
+app = create_receiver_app(application_token=TOKEN, queue=EventQueue(".runtime/b24_events.sqlite"))
 """
 
 from __future__ import annotations

@@ -51,12 +51,16 @@ def enrich_lead(lead: dict[str, Any]) -> dict[str, Any]:
         amount = float(lead.get("OPPORTUNITY") or 0)
     except (TypeError, ValueError):
         amount = 0.0
-    score = 20 * bool(phone) + 20 * bool(email) + min(40, int(amount // 2500)) + 20 * bool(lead.get("SOURCE_ID"))
+    score = (
+        20 * bool(phone) + 20 * bool(email) + min(40, int(amount // 2500)) + 20 * bool(lead.get("SOURCE_ID"))
+    )
     domain = email.split("@", 1)[1] if email else None
     return {"phone": phone, "email": email, "email_domain": domain, "score": min(100, score)}
 
 
-def followup_task_params(lead: dict[str, Any], enrichment: dict[str, Any], *, days: int = 1) -> dict[str, Any]:
+def followup_task_params(
+    lead: dict[str, Any], enrichment: dict[str, Any], *, days: int = 1
+) -> dict[str, Any]:
     """`tasks.task.add` params for the follow-up (bound to the lead via UF_CRM_TASK `L_<id>`)."""
     lead_id = str(lead.get("ID"))
     deadline = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).isoformat()

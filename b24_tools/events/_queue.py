@@ -56,7 +56,9 @@ def dedup_key_for(event: str, data: Any, *, ts: str | None = None, message_id: s
     """`offline:<MESSAGE_ID>` for offline events, else `<EVENT>:<ts>:<sha256(data)[:16]>` (as the reference's worker)."""
     if message_id:
         return f"offline:{message_id}"
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha256(
+        json.dumps(data, sort_keys=True, ensure_ascii=True, default=str).encode()
+    ).hexdigest()
     return f"{(event or 'unknown').upper()}:{ts or ''}:{digest[:16]}"
 
 
@@ -116,7 +118,9 @@ class EventQueue:
         """Enqueue; returns `(accepted, row_id)`. A duplicate delivery returns `(False, id_of_the_first)`."""
         key = dedup_key or dedup_key_for(event, data, ts=ts, message_id=message_id)
         payload = json.dumps(
-            {"data": redact(data), "ts": ts, "extra": redact(dict(extra or {}))}, ensure_ascii=False, default=str
+            {"data": redact(data), "ts": ts, "extra": redact(dict(extra or {}))},
+            ensure_ascii=False,
+            default=str,
         )
         now = time.time()
         with self._conn() as conn:
@@ -208,14 +212,22 @@ class EventQueue:
                 (status, error, 1 if bump else 0, time.time(), row_id),
             )
 
-    def dead_letter(self, message_id: str | None, item: Mapping[str, Any], error: str, *, attempts: int = 0) -> None:
+    def dead_letter(
+        self, message_id: str | None, item: Mapping[str, Any], error: str, *, attempts: int = 0
+    ) -> None:
         """Keep a record that will not be retried (malformed, or out of retries), with its payload redacted."""
         name = item.get("EVENT_NAME", item.get("event"))
         with self._conn() as conn:
             conn.execute(
                 "INSERT INTO b24_dead_letters (message_id, event, payload, error, attempts, ts) VALUES (?, ?, ?, ?, ?, ?)",
-                (message_id, str(name) if name else None, json.dumps(redact(dict(item)), default=str), error,
-                 attempts, time.time()),
+                (
+                    message_id,
+                    str(name) if name else None,
+                    json.dumps(redact(dict(item)), default=str),
+                    error,
+                    attempts,
+                    time.time(),
+                ),
             )
 
     def dead_letters(self) -> list[dict[str, Any]]:
@@ -247,7 +259,17 @@ class EventQueue:
             args = (status,)
         with self._conn() as conn:
             rows = conn.execute(sql + " ORDER BY id", args).fetchall()
-        keys = ("id", "dedup_key", "event", "payload", "source", "message_id", "status", "attempts", "last_error")
+        keys = (
+            "id",
+            "dedup_key",
+            "event",
+            "payload",
+            "source",
+            "message_id",
+            "status",
+            "attempts",
+            "last_error",
+        )
         out = []
         for r in rows:
             d = dict(zip(keys, r, strict=True))

@@ -97,8 +97,15 @@ def drain_queue(
                 if status == "dead":
                     report.dead += 1
                 if audit:
-                    audit({"kind": "event_failed", "event": ev.event, "queue_id": ev.id, "status": status,
-                           "error": _one_line(exc)})
+                    audit(
+                        {
+                            "kind": "event_failed",
+                            "event": ev.event,
+                            "queue_id": ev.id,
+                            "status": status,
+                            "error": _one_line(exc),
+                        }
+                    )
             else:
                 queue.ack(ev.id)
                 report.handled += 1
@@ -164,12 +171,16 @@ def create_receiver_app(
             _audit(
                 {
                     "kind": "event_rejected",
-                    "reason": "application_token mismatch" if auth.get("application_token") else "no application_token",
+                    "reason": "application_token mismatch"
+                    if auth.get("application_token")
+                    else "no application_token",
                     "event": str(event)[:100] if event else None,
                     "remote": client_host,
                 }
             )
-            return JSONResponse({"error": "INVALID_TOKEN", "error_description": "application_token mismatch"}, 401)
+            return JSONResponse(
+                {"error": "INVALID_TOKEN", "error_description": "application_token mismatch"}, 401
+            )
         if not isinstance(event, str) or not event:
             _audit({"kind": "event_rejected", "reason": "missing event name", "remote": client_host})
             return JSONResponse({"error": "INVALID_REQUEST", "error_description": "missing event"}, 400)
@@ -178,8 +189,14 @@ def create_receiver_app(
         extra = {k: body[k] for k in ("event_handler_id",) if k in body}
         extra["domain"] = auth.get("domain")
         accepted, row_id = queue.put(event, data, ts=str(ts) if ts is not None else None, extra=extra)
-        _audit({"kind": "event_received" if accepted else "event_duplicate", "event": event.upper(),
-                "queue_id": row_id, "domain": auth.get("domain")})
+        _audit(
+            {
+                "kind": "event_received" if accepted else "event_duplicate",
+                "event": event.upper(),
+                "queue_id": row_id,
+                "domain": auth.get("domain"),
+            }
+        )
         task = None
         if run_handlers and accepted:
             task = BackgroundTask(drain_queue, queue, reg, ctx, max_attempts=max_attempts, audit=audit)

@@ -115,7 +115,10 @@ class OfflineWorker:
             process_id, items = parse_offline_get(result)
         except ValueError as exc:
             raise B24APIError(
-                "INVALID_OFFLINE_RESPONSE_SCHEMA", str(exc), method="event.offline.get", payload={"raw": redact(result)}
+                "INVALID_OFFLINE_RESPONSE_SCHEMA",
+                str(exc),
+                method="event.offline.get",
+                payload={"raw": redact(result)},
             ) from None
         report = WorkerReport(fetched=len(items), process_id=process_id)
         if not items or not process_id:
@@ -131,9 +134,17 @@ class OfflineWorker:
             self._safe("event.offline.clear", {"process_id": process_id, "message_id": report.cleared})
         self._process_id = process_id if report.retrying else None
         if self.audit:
-            self.audit({"kind": "offline_batch", "process_id": process_id, "fetched": report.fetched,
-                        "handled": len(report.handled), "cleared": len(report.cleared),
-                        "errored": len(report.errored), "retrying": len(report.retrying)})
+            self.audit(
+                {
+                    "kind": "offline_batch",
+                    "process_id": process_id,
+                    "fetched": report.fetched,
+                    "handled": len(report.handled),
+                    "cleared": len(report.cleared),
+                    "errored": len(report.errored),
+                    "retrying": len(report.retrying),
+                }
+            )
         return report
 
     def _handle_item(self, item: dict[str, Any], report: WorkerReport) -> None:
@@ -143,7 +154,9 @@ class OfflineWorker:
             self._dead_letter(None, item, "INVALID_EVENT_SCHEMA: no MESSAGE_ID/ID", report)
             return
         if not isinstance(name, str) or not name:
-            self._dead_letter(msg_id, item, "INVALID_EVENT_SCHEMA: EVENT_NAME must be a non-empty string", report)
+            self._dead_letter(
+                msg_id, item, "INVALID_EVENT_SCHEMA: EVENT_NAME must be a non-empty string", report
+            )
             report.errored.append(msg_id)
             return
         auth = item.get("auth") or item.get("AUTH")
@@ -151,7 +164,13 @@ class OfflineWorker:
             token = auth.get("application_token", auth.get("APPLICATION_TOKEN"))
             if not verify_application_token(token, self.application_token):
                 if self.audit:
-                    self.audit({"kind": "event_rejected", "reason": "application_token mismatch", "message_id": msg_id})
+                    self.audit(
+                        {
+                            "kind": "event_rejected",
+                            "reason": "application_token mismatch",
+                            "message_id": msg_id,
+                        }
+                    )
                 report.retrying.append(msg_id)  # leave it reserved; never handled, never cleared
                 return
         key = f"offline:{msg_id}:{item.get('TIMESTAMP_X', '')}"
@@ -167,8 +186,14 @@ class OfflineWorker:
         row = next((r for r in self.queue.rows() if r["dedup_key"] == key), None)
         assert row is not None
         ev = QueuedEvent(
-            id=row["id"], event=name.upper(), data=row["payload"].get("data"), source="offline",
-            ts=item.get("TIMESTAMP_X"), message_id=msg_id, dedup_key=key, attempts=row["attempts"],
+            id=row["id"],
+            event=name.upper(),
+            data=row["payload"].get("data"),
+            source="offline",
+            ts=item.get("TIMESTAMP_X"),
+            message_id=msg_id,
+            dedup_key=key,
+            attempts=row["attempts"],
             extra=row["payload"].get("extra") or {},
         )
         try:
@@ -192,7 +217,9 @@ class OfflineWorker:
         report.dead.append(msg_id or "?")
         self.queue.dead_letter(msg_id, item, error, attempts=attempts)
         if self.audit:
-            self.audit({"kind": "event_dead_letter", "message_id": msg_id, "error": error, "attempts": attempts})
+            self.audit(
+                {"kind": "event_dead_letter", "message_id": msg_id, "error": error, "attempts": attempts}
+            )
 
     def _safe(self, method: str, params: dict[str, Any]) -> None:
         try:
@@ -225,4 +252,3 @@ class OfflineWorker:
                 on_report(report)
             if report.fetched == 0:
                 time.sleep(sleep)
-

@@ -41,8 +41,9 @@ class B24:
     def approvals(self) -> Any:
         from b24_tools import Approvals, B24Settings, Policy
 
-        settings = B24Settings(_env_file=None, sqlite_path=self.state / "b24.sqlite", runtime_dir=self.state,
-                               rate_limiter="off")
+        settings = B24Settings(
+            _env_file=None, sqlite_path=self.state / "b24.sqlite", runtime_dir=self.state, rate_limiter="off"
+        )
         return Approvals.open(settings, client=self.emu.client(), policy=Policy(packs=("core",)))
 
 
@@ -50,8 +51,16 @@ class B24:
 def b24(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: Any) -> Iterator[B24]:
     state = tmp_path / ".runtime"
     monkeypatch.chdir(tmp_path)
-    for key in ("B24_WEBHOOK_URL", "B24_DOMAIN", "B24_PACKS", "B24_METHOD_ALLOWLIST", "B24_REQUIRE_PLAN",
-                "B24_WEBHOOK_CODE", "B24_WEBHOOK_USER_ID", "B24_AUTH_MODE"):
+    for key in (
+        "B24_WEBHOOK_URL",
+        "B24_DOMAIN",
+        "B24_PACKS",
+        "B24_METHOD_ALLOWLIST",
+        "B24_REQUIRE_PLAN",
+        "B24_WEBHOOK_CODE",
+        "B24_WEBHOOK_USER_ID",
+        "B24_AUTH_MODE",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("B24_RUNTIME_DIR", str(state))
     monkeypatch.setenv("B24_SQLITE_PATH", str(state / "b24.sqlite"))

@@ -106,7 +106,9 @@ def test_packs_none_with_an_allowlist_allows_only_the_allowlist(b24):
 
 
 def test_a_method_outside_the_packs_is_refused_with_exit_3(b24):
-    r = b24("call", "im.message.add", "--params", '{"DIALOG_ID": "chat1", "MESSAGE": "hi"}', "--confirm-write")
+    r = b24(
+        "call", "im.message.add", "--params", '{"DIALOG_ID": "chat1", "MESSAGE": "hi"}', "--confirm-write"
+    )
     assert r.code == 3
     assert "comms" in r.stderr or "allow" in r.stderr
 
@@ -141,7 +143,15 @@ def test_a_confirmed_write_executes_once_through_the_graph_with_audit(b24):
 
 def test_the_same_idempotency_key_never_writes_twice(b24):
     before = b24.emu.count("lead")
-    args = ("call", "crm.lead.add", "--params", LEAD, "--confirm-write", "--idempotency-key", "lead-source-123")
+    args = (
+        "call",
+        "crm.lead.add",
+        "--params",
+        LEAD,
+        "--confirm-write",
+        "--idempotency-key",
+        "lead-source-123",
+    )
     assert b24(*args).code == 0
     second = b24(*args)
     assert second.code == 0
@@ -230,7 +240,9 @@ def test_a_dropped_create_is_reconciled_by_its_origin_marker_not_resent(b24):
 
 def test_an_unknown_outcome_exits_6_and_is_not_resent(b24):
     b24.emu.faults.add(method="crm.lead.update", kind="drop_after_commit", times=1)
-    r = b24("call", "crm.lead.update", "--params", '{"id": 2, "fields": {"COMMENTS": "x"}}', "--confirm-write")
+    r = b24(
+        "call", "crm.lead.update", "--params", '{"id": 2, "fields": {"COMMENTS": "x"}}', "--confirm-write"
+    )
     assert r.code == 6, (r.stdout, r.stderr)
     assert r.json["status"] == "unknown_outcome"
 
@@ -244,6 +256,13 @@ def test_help_documents_the_exit_codes(b24):
     r = b24("call", "--help")
     assert r.code == 0
     text = " ".join(r.stdout.split())
-    for fragment in ("0 ok", "2 usage", "3 refused", "4 Bitrix24 error", "5 pending review", "6 unknown outcome"):
+    for fragment in (
+        "0 ok",
+        "2 usage",
+        "3 refused",
+        "4 Bitrix24 error",
+        "5 pending review",
+        "6 unknown outcome",
+    ):
         assert fragment in text
     assert json  # keep the import used for readers adding JSON checks

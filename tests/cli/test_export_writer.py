@@ -24,7 +24,12 @@ class FakeClient:
         for i in range(after + 1, self.n + 1):
             if self.fail_after is not None and i > self.fail_after:
                 raise ConnectionError("network dropped")
-            yield {"ID": str(i), "TITLE": f"Deal {i}", "STAGE_ID": "NEW" if i % 2 else "WON", "OPPORTUNITY": "10.00"}
+            yield {
+                "ID": str(i),
+                "TITLE": f"Deal {i}",
+                "STAGE_ID": "NEW" if i % 2 else "WON",
+                "OPPORTUNITY": "10.00",
+            }
 
 
 def _ids_jsonl(path):

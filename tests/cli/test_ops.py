@@ -12,7 +12,10 @@ def test_packs_lists_the_twelve_packs_with_risk_counts(b24):
     packs = {p["pack"]: p for p in r.json["packs"]}
     assert len(packs) == 12
     assert packs["core"]["selected"] is True
-    assert packs["core"]["methods"] == packs["core"]["read"] + packs["core"]["write"] + packs["core"]["destructive"]
+    assert (
+        packs["core"]["methods"]
+        == packs["core"]["read"] + packs["core"]["write"] + packs["core"]["destructive"]
+    )
 
 
 def test_diag_reports_what_can_and_cannot_be_called_and_why(b24):
@@ -56,7 +59,9 @@ def test_export_writes_jsonl_and_resumes(b24, tmp_path):
 
 def test_export_csv_with_filter_and_select(b24, tmp_path):
     out = tmp_path / "leads.csv"
-    r = b24("export", "lead", "--filter", '{">ID": 5}', "--select", "TITLE,STATUS_ID", "--out", str(out), "--json")
+    r = b24(
+        "export", "lead", "--filter", '{">ID": 5}', "--select", "TITLE,STATUS_ID", "--out", str(out), "--json"
+    )
     assert r.code == 0, r.stderr
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["ID", "TITLE", "STATUS_ID"]

@@ -19,20 +19,37 @@ def _run(*args, env=None):
 def _isolate(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(_cli_common, "client_factory", None)
-    for key in ("B24_WEBHOOK_URL", "B24_DOMAIN", "B24_PACKS", "B24_REQUIRE_PLAN", "B24_WEBHOOK_CODE",
-                "B24_WEBHOOK_USER_ID", "B24_SQLITE_PATH", "B24_RUNTIME_DIR"):
+    for key in (
+        "B24_WEBHOOK_URL",
+        "B24_DOMAIN",
+        "B24_PACKS",
+        "B24_REQUIRE_PLAN",
+        "B24_WEBHOOK_CODE",
+        "B24_WEBHOOK_USER_ID",
+        "B24_SQLITE_PATH",
+        "B24_RUNTIME_DIR",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("B24_RATE_LIMITER", "off")
 
 
 def test_emulator_flag_keeps_portal_state_between_invocations(tmp_path, monkeypatch):
     _isolate(monkeypatch, tmp_path)
-    code, out, err = _run("call", "crm.lead.add", "--params", '{"fields": {"TITLE": "Persisted"}}', "--confirm-write",
-                          "--emulator", "--json")
+    code, out, err = _run(
+        "call",
+        "crm.lead.add",
+        "--params",
+        '{"fields": {"TITLE": "Persisted"}}',
+        "--confirm-write",
+        "--emulator",
+        "--json",
+    )
     assert code == 0, err
     lead_id = json.loads(out)["result"]
     assert (tmp_path / ".runtime" / "emulator.sqlite").exists()
-    code, out, _ = _run("call", "crm.lead.get", "--params", json.dumps({"id": lead_id}), "--emulator", "--json")
+    code, out, _ = _run(
+        "call", "crm.lead.get", "--params", json.dumps({"id": lead_id}), "--emulator", "--json"
+    )
     assert code == 0 and json.loads(out)["result"]["TITLE"] == "Persisted"
 
 
@@ -48,8 +65,9 @@ def test_webhook_url_can_point_at_a_served_emulator(tmp_path, monkeypatch):
     emu = Emulator()
     emu.seed(users=2)
     with emu.serve() as url:
-        code, out, err = _run("call", "user.current", "--json",
-                              env={"B24_WEBHOOK_URL": f"{url}/rest/1/emulator-secret-code/"})
+        code, out, err = _run(
+            "call", "user.current", "--json", env={"B24_WEBHOOK_URL": f"{url}/rest/1/emulator-secret-code/"}
+        )
     assert code == 0, err
     assert json.loads(out)["result"]["ID"] == "1"
     assert "emulator-secret-code" not in out + err
@@ -59,6 +77,14 @@ def test_webhook_url_can_point_at_a_served_emulator(tmp_path, monkeypatch):
 def test_terminal_output_renders_without_error(tmp_path, monkeypatch, capsys):
     from b24_tools._cli_call import _render
 
-    _render({"status": "pending", "method": "crm.lead.add", "risk": "write", "plan_id": "pl_x",
-             "result": None, "next": {"approve": "b24 review approve pl_x"}})
+    _render(
+        {
+            "status": "pending",
+            "method": "crm.lead.add",
+            "risk": "write",
+            "plan_id": "pl_x",
+            "result": None,
+            "next": {"approve": "b24 review approve pl_x"},
+        }
+    )
     assert "b24 review approve pl_x" in capsys.readouterr().out

@@ -37,25 +37,36 @@ def test_a_new_lead_event_becomes_a_follow_up_plan_and_a_forged_one_leaves_only_
     emu.seed(leads=3, users=3)
     client_id, _ = emu.oauth.register_app(scopes={"crm", "task", "user"})
     app_token = emu.oauth.app(client_id)["application_token"]
-    app_client = B24Client(emu.base_url, auth=OAuthAuth(emu.oauth.issue_tokens(client_id)["access_token"]),
-                           transport=emu.transport())
+    app_client = B24Client(
+        emu.base_url,
+        auth=OAuthAuth(emu.oauth.issue_tokens(client_id)["access_token"]),
+        transport=emu.transport(),
+    )
     hook = emu.client()
-    settings = B24Settings(_env_file=None, sqlite_path=tmp_path / "b24.sqlite", runtime_dir=tmp_path,
-                           rate_limiter="off")
+    settings = B24Settings(
+        _env_file=None, sqlite_path=tmp_path / "b24.sqlite", runtime_dir=tmp_path, rate_limiter="off"
+    )
     queue = EventQueue(tmp_path / "events.sqlite")
     audit = JsonlAudit(tmp_path / "events_audit.jsonl")
     with Approvals.open(settings, client=hook, policy=Policy(packs=("core",))) as approvals:
         receiver = create_receiver_app(
-            application_token=app_token, queue=queue, registry=register_default_handlers(HandlerRegistry()),
-            context=HandlerContext(client=hook, approvals=approvals), audit=audit)
+            application_token=app_token,
+            queue=queue,
+            registry=register_default_handlers(HandlerRegistry()),
+            context=HandlerContext(client=hook, approvals=approvals),
+            audit=audit,
+        )
         with serve_in_thread(receiver, host="127.0.0.1", port=0) as url:
             app_client.call("event.bind", {"event": "ONCRMLEADADD", "handler": f"{url}/events"})
-            lead_id = hook.call("crm.lead.add", {"fields": {"TITLE": "From the portal's own web form",
-                                                           "ASSIGNED_BY_ID": 2}}).result
+            lead_id = hook.call(
+                "crm.lead.add", {"fields": {"TITLE": "From the portal's own web form", "ASSIGNED_BY_ID": 2}}
+            ).result
             emu.events.wait_idle()
             _wait(lambda: queue.counts()["done"] == 1, "the handler to finish")
-            forged = httpx.post(f"{url}/events", data={"event": "ONCRMLEADADD", "data[FIELDS][ID]": "1",
-                                                       "auth[application_token]": "forged"})
+            forged = httpx.post(
+                f"{url}/events",
+                data={"event": "ONCRMLEADADD", "data[FIELDS][ID]": "1", "auth[application_token]": "forged"},
+            )
             assert forged.status_code == 401
         [plan] = approvals.list_pending(method="tasks.task.add")
         assert plan.params["fields"]["UF_CRM_TASK"] == [f"L_{lead_id}"]

@@ -12,9 +12,15 @@ from b24_tools.events import (
 )
 from b24_tools.events._queue import QueuedEvent
 
-LEAD = {"ID": "12", "TITLE": "Web form: Acme", "ASSIGNED_BY_ID": "3", "OPPORTUNITY": "50000.00",
-        "SOURCE_ID": "WEB", "PHONE": [{"VALUE": "+1 (555) 010-0000", "VALUE_TYPE": "WORK"}],
-        "EMAIL": [{"VALUE": " Jane@Acme.COM ", "VALUE_TYPE": "WORK"}]}
+LEAD = {
+    "ID": "12",
+    "TITLE": "Web form: Acme",
+    "ASSIGNED_BY_ID": "3",
+    "OPPORTUNITY": "50000.00",
+    "SOURCE_ID": "WEB",
+    "PHONE": [{"VALUE": "+1 (555) 010-0000", "VALUE_TYPE": "WORK"}],
+    "EMAIL": [{"VALUE": " Jane@Acme.COM ", "VALUE_TYPE": "WORK"}],
+}
 
 
 class FakeApprovals:
@@ -65,7 +71,10 @@ def test_queue_and_registry_work_together_for_the_shipped_handler():
     q = EventQueue()
     q.put("ONCRMLEADADD", {"FIELDS": {"ID": "5"}}, ts="1")
     approvals = FakeApprovals()
-    rep = drain_queue(q, register_default_handlers(HandlerRegistry()), HandlerContext(client=FakeClient(),
-                                                                                     approvals=approvals))
+    rep = drain_queue(
+        q,
+        register_default_handlers(HandlerRegistry()),
+        HandlerContext(client=FakeClient(), approvals=approvals),
+    )
     assert rep.handled == 1
     assert approvals.submitted[0][2]["idempotency_key"] == "lead-followup-5"

@@ -62,8 +62,15 @@ def test_a_missing_token_is_refused_too(tmp_path):
 
 def test_a_json_body_is_accepted(tmp_path):
     client, q, _, _ = _app(tmp_path, run_handlers=False)
-    r = client.post("/events", json={"event": "ONTASKADD", "data": {"FIELDS_AFTER": {"ID": 5}}, "ts": "9",
-                                     "auth": {"application_token": TOKEN}})
+    r = client.post(
+        "/events",
+        json={
+            "event": "ONTASKADD",
+            "data": {"FIELDS_AFTER": {"ID": 5}},
+            "ts": "9",
+            "auth": {"application_token": TOKEN},
+        },
+    )
     assert r.status_code == 200
     assert q.rows()[0]["event"] == "ONTASKADD"
 
@@ -116,7 +123,8 @@ def test_handler_context_reaches_handlers(tmp_path):
     got = []
     reg.on("ONCRMLEADADD")(lambda ev, ctx: got.append(ctx.auth_connector))
     q = EventQueue()
-    app = create_receiver_app(application_token=TOKEN, queue=q, registry=reg,
-                              context=HandlerContext(auth_connector="b24tools"))
+    app = create_receiver_app(
+        application_token=TOKEN, queue=q, registry=reg, context=HandlerContext(auth_connector="b24tools")
+    )
     _post(TestClient(app))
     assert got == ["b24tools"]

@@ -26,9 +26,14 @@ class FakeClient:
 
 
 def _item(mid, name="ONCRMLEADADD", data=None):
-    return {"ID": mid, "TIMESTAMP_X": "2026-11-25T10:00:00+00:00", "EVENT_NAME": name,
-            "EVENT_DATA": data if data is not None else {"FIELDS": {"ID": mid}}, "EVENT_ADDITIONAL": False,
-            "MESSAGE_ID": f"m{mid}"}
+    return {
+        "ID": mid,
+        "TIMESTAMP_X": "2026-11-25T10:00:00+00:00",
+        "EVENT_NAME": name,
+        "EVENT_DATA": data if data is not None else {"FIELDS": {"ID": mid}},
+        "EVENT_ADDITIONAL": False,
+        "MESSAGE_ID": f"m{mid}",
+    }
 
 
 def _worker(batches, handler=None, **kw):
@@ -41,7 +46,9 @@ def _worker(batches, handler=None, **kw):
 
 def test_get_reserves_with_clear_0_and_clears_what_succeeded():
     handled = []
-    w, c = _worker([{"process_id": "p1", "events": [_item("1"), _item("2")]}], lambda ev, ctx: handled.append(ev))
+    w, c = _worker(
+        [{"process_id": "p1", "events": [_item("1"), _item("2")]}], lambda ev, ctx: handled.append(ev)
+    )
     report = w.run_once()
     assert c.of("event.offline.get")[0]["clear"] == 0
     assert [e.message_id for e in handled] == ["m1", "m2"]
@@ -64,8 +71,9 @@ def test_a_transient_failure_is_retried_under_the_same_process_id():
         if attempts["n"] == 1:
             raise RuntimeError("try later")
 
-    w, c = _worker([{"process_id": "p1", "events": [_item("1")]}, {"process_id": "p1", "events": [_item("1")]}],
-                   flaky)
+    w, c = _worker(
+        [{"process_id": "p1", "events": [_item("1")]}, {"process_id": "p1", "events": [_item("1")]}], flaky
+    )
     r1 = w.run_once()
     assert r1.retrying == ["m1"]
     assert c.of("event.offline.clear") == []
@@ -108,8 +116,11 @@ def test_an_already_handled_record_is_cleared_without_running_handlers_again():
 
 def test_auth_connector_is_sent_and_given_to_handlers():
     got = []
-    w, c = _worker([{"process_id": "p", "events": [_item("1")]}], lambda ev, ctx: got.append(ctx.auth_connector),
-                   auth_connector="b24tools")
+    w, c = _worker(
+        [{"process_id": "p", "events": [_item("1")]}],
+        lambda ev, ctx: got.append(ctx.auth_connector),
+        auth_connector="b24tools",
+    )
     w.run_once()
     assert c.of("event.offline.get")[0]["auth_connector"] == "b24tools"
     assert got == ["b24tools"]
@@ -119,8 +130,11 @@ def test_a_wrong_application_token_on_a_record_is_never_handled_or_cleared():
     item = _item("1")
     item["auth"] = {"application_token": "forged"}
     handled = []
-    w, c = _worker([{"process_id": "p", "events": [item]}], lambda ev, ctx: handled.append(1),
-                   application_token="real-token-123")
+    w, c = _worker(
+        [{"process_id": "p", "events": [item]}],
+        lambda ev, ctx: handled.append(1),
+        application_token="real-token-123",
+    )
     w.run_once()
     assert handled == []
     assert c.of("event.offline.clear") == []

@@ -30,7 +30,9 @@ class Scenario:
         """Invoke a tool like an agent's tool call; returns the artifact (full payload)."""
         assert name in self.tools, f"{name} not among the {self.packs} tools"
         self._n += 1
-        msg = self.tools[name].invoke({"type": "tool_call", "id": f"call-{self._n}", "name": name, "args": args})
+        msg = self.tools[name].invoke(
+            {"type": "tool_call", "id": f"call-{self._n}", "name": name, "args": args}
+        )
         assert getattr(msg, "status", "success") != "error", msg.content
         return msg.artifact
 
@@ -63,10 +65,16 @@ def scenario(tmp_path: Path) -> Iterator[Callable[..., Scenario]]:
 
     def make(*packs: str, seed: dict[str, int] | None = None) -> Scenario:
         emu = Emulator()
-        emu.seed(**(seed or {"leads": 12, "deals": 12, "contacts": 6, "companies": 3, "tasks": 6, "users": 4}))
+        emu.seed(
+            **(seed or {"leads": 12, "deals": 12, "contacts": 6, "companies": 3, "tasks": 6, "users": 4})
+        )
         client = emu.client()
-        settings = B24Settings(_env_file=None, sqlite_path=tmp_path / f"b24-{len(opened)}.sqlite",
-                               runtime_dir=tmp_path, rate_limiter="off")
+        settings = B24Settings(
+            _env_file=None,
+            sqlite_path=tmp_path / f"b24-{len(opened)}.sqlite",
+            runtime_dir=tmp_path,
+            rate_limiter="off",
+        )
         cm = Approvals.open(settings, client=client, policy=Policy(packs=packs))
         approvals = cm.__enter__()
         opened.append((cm, client, emu))

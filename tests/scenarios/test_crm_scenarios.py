@@ -8,8 +8,11 @@ from b24_tools.demo import WEB_FORM_PAYLOAD, lead_params_from_form
 def test_01_lead_from_web_form_with_source_metadata(scenario):
     s = scenario("core")
     params = lead_params_from_form(WEB_FORM_PAYLOAD)
-    dup = s.read("crm_lead_list", filter={"ORIGINATOR_ID": "webform", "ORIGIN_ID": WEB_FORM_PAYLOAD["submission_id"]},
-                 select=["ID"])
+    dup = s.read(
+        "crm_lead_list",
+        filter={"ORIGINATOR_ID": "webform", "ORIGIN_ID": WEB_FORM_PAYLOAD["submission_id"]},
+        select=["ID"],
+    )
     assert dup == []
     before = s.emu.count("lead")
     lead_id = s.write("crm_lead_add", **params)
@@ -26,15 +29,25 @@ def test_02_enrich_lead_with_normalized_contacts_and_signals(scenario):
     from b24_tools.events import enrich_lead
 
     s = scenario("core")
-    lead_id = s.write("crm_lead_add", fields={"TITLE": "Raw lead", "PHONE": [{"VALUE": "+1 (555) 010-0077",
-                                                                            "VALUE_TYPE": "WORK"}],
-                                              "EMAIL": [{"VALUE": " Raw@Example.COM ", "VALUE_TYPE": "WORK"}]})
+    lead_id = s.write(
+        "crm_lead_add",
+        fields={
+            "TITLE": "Raw lead",
+            "PHONE": [{"VALUE": "+1 (555) 010-0077", "VALUE_TYPE": "WORK"}],
+            "EMAIL": [{"VALUE": " Raw@Example.COM ", "VALUE_TYPE": "WORK"}],
+        },
+    )
     lead = s.read("crm_lead_get", id=int(lead_id))
     e = enrich_lead(lead)
-    s.write("crm_lead_update", id=int(lead_id), fields={
-        "PHONE": [{"ID": lead["PHONE"][0]["ID"], "VALUE": e["phone"]}],
-        "EMAIL": [{"ID": lead["EMAIL"][0]["ID"], "VALUE": e["email"]}],
-        "COMMENTS": f"Signals: domain {e['email_domain']}, score {e['score']}"})
+    s.write(
+        "crm_lead_update",
+        id=int(lead_id),
+        fields={
+            "PHONE": [{"ID": lead["PHONE"][0]["ID"], "VALUE": e["phone"]}],
+            "EMAIL": [{"ID": lead["EMAIL"][0]["ID"], "VALUE": e["email"]}],
+            "COMMENTS": f"Signals: domain {e['email_domain']}, score {e['score']}",
+        },
+    )
     after = s.read("crm_lead_get", id=int(lead_id))
     assert [p["VALUE"] for p in after["PHONE"]] == ["+15550100077"]
     assert [m["VALUE"] for m in after["EMAIL"]] == ["raw@example.com"]
@@ -44,17 +57,28 @@ def test_02_enrich_lead_with_normalized_contacts_and_signals(scenario):
 def test_03_high_score_leads_become_prioritized_follow_up_tasks(scenario):
     s = scenario("core")
     for title, amount in (("Big A", 50000), ("Small", 100), ("Big B", 30000)):
-        s.write("crm_lead_add", fields={"TITLE": title, "OPPORTUNITY": amount, "STATUS_ID": "NEW",
-                                        "ASSIGNED_BY_ID": 2})
-    hot = s.read("crm_lead_list", filter={">=OPPORTUNITY": 20000, "STATUS_ID": "NEW"},
-                 select=["ID", "TITLE", "ASSIGNED_BY_ID"])
+        s.write(
+            "crm_lead_add",
+            fields={"TITLE": title, "OPPORTUNITY": amount, "STATUS_ID": "NEW", "ASSIGNED_BY_ID": 2},
+        )
+    hot = s.read(
+        "crm_lead_list",
+        filter={">=OPPORTUNITY": 20000, "STATUS_ID": "NEW"},
+        select=["ID", "TITLE", "ASSIGNED_BY_ID"],
+    )
     hot = [h for h in hot if h["TITLE"] in ("Big A", "Big B")]
     assert sorted(h["TITLE"] for h in hot) == ["Big A", "Big B"]
     tasks_before = s.emu.count("task")
     for lead in hot:
-        s.write("tasks_task_add", fields={"TITLE": f"Follow up lead #{lead['ID']}: {lead['TITLE']}",
-                                          "RESPONSIBLE_ID": int(lead["ASSIGNED_BY_ID"]), "PRIORITY": "2",
-                                          "UF_CRM_TASK": [f"L_{lead['ID']}"]})
+        s.write(
+            "tasks_task_add",
+            fields={
+                "TITLE": f"Follow up lead #{lead['ID']}: {lead['TITLE']}",
+                "RESPONSIBLE_ID": int(lead["ASSIGNED_BY_ID"]),
+                "PRIORITY": "2",
+                "UF_CRM_TASK": [f"L_{lead['ID']}"],
+            },
+        )
     assert s.emu.count("task") == tasks_before + 2
     new = [t for t in s.emu.records("task") if str(t.get("TITLE", "")).startswith("Follow up lead #")]
     assert {str(t["PRIORITY"]) for t in new} == {"2"}
@@ -63,14 +87,25 @@ def test_03_high_score_leads_become_prioritized_follow_up_tasks(scenario):
 
 def test_04_deal_created_when_lead_is_qualified(scenario):
     s = scenario("core")
-    lead_id = int(s.write("crm_lead_add", fields={"TITLE": "Qualified Inc", "OPPORTUNITY": 42000,
-                                                  "ASSIGNED_BY_ID": 3}))
+    lead_id = int(
+        s.write("crm_lead_add", fields={"TITLE": "Qualified Inc", "OPPORTUNITY": 42000, "ASSIGNED_BY_ID": 3})
+    )
     lead = s.read("crm_lead_get", id=lead_id)
     assert float(lead["OPPORTUNITY"]) >= 20000
-    deal_id = int(s.write("crm_deal_add", fields={"TITLE": lead["TITLE"],
-                                                  "OPPORTUNITY": 42000, "CURRENCY_ID": "USD", "ASSIGNED_BY_ID": 3,
-                                                  "STAGE_ID": "NEW", "ORIGINATOR_ID": "b24-tools",
-                                                  "ORIGIN_ID": f"lead-{lead_id}"}))
+    deal_id = int(
+        s.write(
+            "crm_deal_add",
+            fields={
+                "TITLE": lead["TITLE"],
+                "OPPORTUNITY": 42000,
+                "CURRENCY_ID": "USD",
+                "ASSIGNED_BY_ID": 3,
+                "STAGE_ID": "NEW",
+                "ORIGINATOR_ID": "b24-tools",
+                "ORIGIN_ID": f"lead-{lead_id}",
+            },
+        )
+    )
     s.write("crm_lead_update", id=lead_id, fields={"STATUS_ID": "PROCESSED"})
     [deal] = s.emu.records("deal", ORIGIN_ID=f"lead-{lead_id}")
     assert deal["ID"] == deal_id and float(deal["OPPORTUNITY"]) == 42000 and deal["TITLE"] == "Qualified Inc"
@@ -81,7 +116,9 @@ def test_05_deal_stage_update_notifies_the_responsible_user(scenario):
     s = scenario("core", "comms")
     deal = s.read("crm_deal_get", id=1)
     s.write("crm_deal_update", id=1, fields={"STAGE_ID": "PREPARATION"})
-    s.write("im_notify_system_add", USER_ID=int(deal["ASSIGNED_BY_ID"]), MESSAGE="Deal #1 moved to PREPARATION")
+    s.write(
+        "im_notify_system_add", USER_ID=int(deal["ASSIGNED_BY_ID"]), MESSAGE="Deal #1 moved to PREPARATION"
+    )
     assert s.emu.records("deal", ID=1)[0]["STAGE_ID"] == "PREPARATION"
     [note] = s.emu.records("im_notify")
     assert int(note["USER_ID"]) == int(deal["ASSIGNED_BY_ID"]) and "PREPARATION" in note["MESSAGE"]
@@ -90,14 +127,23 @@ def test_05_deal_stage_update_notifies_the_responsible_user(scenario):
 def test_06_stale_deals_get_an_escalation_task(scenario):
     s = scenario("core")
     s.write("crm_deal_update", id=2, fields={"STAGE_ID": "PREPARATION"})
-    stale = s.read("crm_deal_list", filter={"STAGE_ID": "PREPARATION", "<DATE_MODIFY": "2999-01-01T00:00:00+00:00"},
-                   select=["ID", "TITLE", "ASSIGNED_BY_ID"])
+    stale = s.read(
+        "crm_deal_list",
+        filter={"STAGE_ID": "PREPARATION", "<DATE_MODIFY": "2999-01-01T00:00:00+00:00"},
+        select=["ID", "TITLE", "ASSIGNED_BY_ID"],
+    )
     assert 2 in [int(d["ID"]) for d in stale]
     before = s.emu.count("task")
     for d in stale:
-        s.write("tasks_task_add", fields={"TITLE": f"Escalation: deal #{d['ID']} stuck in PREPARATION",
-                                          "RESPONSIBLE_ID": int(d["ASSIGNED_BY_ID"]), "PRIORITY": "2",
-                                          "UF_CRM_TASK": [f"D_{d['ID']}"]})
+        s.write(
+            "tasks_task_add",
+            fields={
+                "TITLE": f"Escalation: deal #{d['ID']} stuck in PREPARATION",
+                "RESPONSIBLE_ID": int(d["ASSIGNED_BY_ID"]),
+                "PRIORITY": "2",
+                "UF_CRM_TASK": [f"D_{d['ID']}"],
+            },
+        )
     assert s.emu.count("task") == before + len(stale)
     esc = [t for t in s.emu.records("task") if str(t.get("TITLE", "")).startswith("Escalation: deal #2 ")]
     assert len(esc) == 1 and esc[0]["UF_CRM_TASK"] == ["D_2"]
@@ -105,7 +151,9 @@ def test_06_stale_deals_get_an_escalation_task(scenario):
 
 def test_07_daily_list_of_deals_without_active_tasks_is_read_only(scenario):
     s = scenario("core")
-    s.write("tasks_task_add", fields={"TITLE": "Call about deal 3", "RESPONSIBLE_ID": 1, "UF_CRM_TASK": ["D_3"]})
+    s.write(
+        "tasks_task_add", fields={"TITLE": "Call about deal 3", "RESPONSIBLE_ID": 1, "UF_CRM_TASK": ["D_3"]}
+    )
     writes_before = len(s.approvals.audit.events())
     deals = s.read("crm_deal_list", filter={"CLOSED": "N"}, select=["ID", "TITLE"])
     tasks = s.read("tasks_task_list", filter={"UF_CRM_TASK": "D_3"}, select=["ID", "UF_CRM_TASK"])
@@ -113,8 +161,9 @@ def test_07_daily_list_of_deals_without_active_tasks_is_read_only(scenario):
     assert len(task_rows) == 1
     with_tasks = {"3"}
     without = [d for d in deals if str(d["ID"]) not in with_tasks]
-    assert "3" not in [str(d["ID"]) for d in without] and len(without) == len(deals) - ("3" in
-                                                                                         [str(d["ID"]) for d in deals])
+    assert "3" not in [str(d["ID"]) for d in without] and len(without) == len(deals) - (
+        "3" in [str(d["ID"]) for d in deals]
+    )
     assert s.approvals.list_pending() == []
     assert all(e.get("event") == "read" for e in s.approvals.audit.events()[writes_before:])
 
@@ -123,8 +172,9 @@ def test_08_ai_call_summary_lands_in_the_deal_timeline(scenario):
     s = scenario("core")
     s.read("crm_deal_get", id=4)
     summary = "Call summary: customer wants a pilot in Q1; next step: send proposal."
-    comment_id = s.write("crm_timeline_comment_add", fields={"ENTITY_ID": 4, "ENTITY_TYPE": "deal",
-                                                             "COMMENT": summary})
+    comment_id = s.write(
+        "crm_timeline_comment_add", fields={"ENTITY_ID": 4, "ENTITY_TYPE": "deal", "COMMENT": summary}
+    )
     [row] = s.emu.records("timeline_comment")
     assert row["ID"] == int(comment_id) and row["COMMENT"] == summary and int(row["ENTITY_ID"]) == 4
 
@@ -169,6 +219,8 @@ def test_18_guarded_bulk_update_via_batch_with_a_reviewer_edit(scenario):
 
 def test_18b_a_delete_hidden_in_a_batch_makes_it_destructive(scenario):
     s = scenario("core")
-    art = s.tool("batch", cmd={"a": "crm.deal.update?id=1&fields[TITLE]=x", "b": "crm.deal.delete?id=2"}, halt=0)
+    art = s.tool(
+        "batch", cmd={"a": "crm.deal.update?id=1&fields[TITLE]=x", "b": "crm.deal.delete?id=2"}, halt=0
+    )
     assert art["status"] == "pending" and art["risk"] == "destructive"
     assert s.emu.count("deal", ID=2) == 1

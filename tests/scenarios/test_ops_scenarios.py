@@ -41,15 +41,18 @@ def test_20_missed_events_recovered_by_offline_polling_and_replay(scenario):
     tokens = s.emu.oauth.issue_tokens(client_id)
     app = B24Client(s.emu.base_url, auth=OAuthAuth(tokens["access_token"]), transport=s.emu.transport())
     app.call("event.bind", {"event": "ONCRMLEADADD", "event_type": "offline"})  # portal set-up, by the admin
-    lead_ids = [int(s.write("crm_lead_add", fields={"TITLE": f"Missed {i}", "ASSIGNED_BY_ID": 2})) for i in range(2)]
+    lead_ids = [
+        int(s.write("crm_lead_add", fields={"TITLE": f"Missed {i}", "ASSIGNED_BY_ID": 2})) for i in range(2)
+    ]
     # the agent's own view: offline records are visible through the core tools (clear=0 is a read)
     peek = s.read("event_offline_list") if "event_offline_list" in s.tools else None
     assert peek is None or len(peek) >= 2
     reg = register_default_handlers(HandlerRegistry())
     from b24_tools.events import HandlerContext
 
-    worker = OfflineWorker(app, queue=EventQueue(), registry=reg,
-                           context=HandlerContext(client=app, approvals=s.approvals))
+    worker = OfflineWorker(
+        app, queue=EventQueue(), registry=reg, context=HandlerContext(client=app, approvals=s.approvals)
+    )
     report = worker.run_once()
     assert report.fetched == 2 and len(report.cleared) == 2 and report.errored == []
     # the shipped handler planned one follow-up task per lead; nothing is written before review

@@ -33,4 +33,3 @@ def test_recipe_steps_match_the_catalog(path):
         assert spec.pack in packs, (method, spec.pack, packs)
         if method not in PARAM_DEPENDENT:
             assert spec.risk == risk, (method, spec.risk, risk)
-
