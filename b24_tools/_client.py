@@ -1,4 +1,4 @@
-"""`B24Client` and `AsyncB24Client`: the sending loops over the shared core (`_core.py`, `_paging.py`).
+"""`B24Client` (and, re-exported, `AsyncB24Client`): the sending loops over the shared core.
 
     with B24Client.from_webhook("https://portal.bitrix24.com/rest/1/CODE/") as b24:
         lead_id = b24.call("crm.lead.add", {"fields": {"TITLE": "ACME"}}).result
@@ -6,31 +6,34 @@
             ...
 
 Both classes have the same methods with the same names (the async ones are awaitable; `aclose` replaces
-`close`), like `httpx.Client` and `httpx.AsyncClient`.
+`close`), like `httpx.Client` and `httpx.AsyncClient`. Pure logic lives once in `_core.py` (requests, envelopes,
+errors, retry decisions), `_batch.py` and `_paging.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import httpx
 
+from ._async_client import AsyncB24Client
 from ._auth import OAuthAuth, WebhookAuth
-from ._core import BaseClient, Call, Step, client_kwargs_from_settings, parse_batch, plan_batch
-from ._errors import B24ValidationError
+from ._batch import parse_batch, plan_batch
+from ._core import BaseClient, Call, Step
 from ._paging import (
     PAGE,
     ListShape,
     bounds_commands,
     chain_commands,
     chain_length,
+    check_mode,
     consume_chain,
     extract,
+    offset_commands,
     page_params,
     prepare_fast,
     record_id,
@@ -39,50 +42,15 @@ from ._paging import (
     split_range,
 )
 from ._response import B24Response, BatchResult
-from ._settings import split_webhook_url
 from .ratelimit import RateLimiter
 
-__all__ = ["B24Client", "AsyncB24Client"]
+__all__ = ["B24Client", "AsyncB24Client", "Commands", "Mode"]
 
 Commands = Mapping[str, tuple[str, Mapping[str, Any] | None] | str]
 Mode = Literal["fast", "offset"]
 
 
-def _check_mode(mode: str, parallel: int) -> None:
-    if mode not in ("fast", "offset"):
-        raise B24ValidationError(f"iter_list mode must be 'fast' or 'offset', not {mode!r}")
-    if not isinstance(parallel, int) or parallel < 1:
-        raise B24ValidationError("parallel must be a positive integer")
-    if parallel > 1 and mode != "fast":
-        raise B24ValidationError("parallel cursors need mode='fast' (they split the ID range)")
-
-
-def _offset_commands(
-    method: str, params: Mapping[str, Any], starts: Sequence[int]
-) -> dict[str, tuple[str, dict]]:
-    return {f"o{s}": (method, {**params, "start": s}) for s in starts}
-
-
-class _Constructors:
-    @classmethod
-    def from_webhook(cls, url: str, **kw: Any) -> Any:
-        """From the inbound webhook URL as the portal shows it: `https://PORTAL/rest/USER_ID/CODE/`."""
-        base, user_id, code = split_webhook_url(url)
-        return cls(base, auth=WebhookAuth(user_id, code), **kw)  # type: ignore[call-arg]
-
-    @classmethod
-    def from_settings(cls, settings: Any, **kw: Any) -> Any:
-        """From `B24Settings`; `kw` overrides (e.g. `transport=`, `limiter=`)."""
-        portal, kwargs = client_kwargs_from_settings(settings, kw)
-        return cls(portal, **kwargs)  # type: ignore[call-arg]
-
-    @classmethod
-    def from_env(cls, settings: Any = None, **kw: Any) -> Any:
-        """From the `B24_*` environment (and `.env`); see `.env.example`."""
-        return cls.from_settings(settings, **kw)
-
-
-class B24Client(_Constructors, BaseClient):
+class B24Client(BaseClient):
     """Synchronous Bitrix24 REST client (thread-safe; share one per portal)."""
 
     def __init__(
@@ -195,7 +163,7 @@ class B24Client(_Constructors, BaseClient):
         fast: ID cursor (`>ID`, start=-1) with up to 50 pages chained in one batch; `parallel=N` splits the ID
         range into N segments read concurrently under the shared limiter. offset: classic start/next pages.
         """
-        _check_mode(mode, parallel)
+        check_mode(mode, parallel)
         shape = shape_for(method)
         if mode == "offset":
             return self._iter_offset(method, dict(params or {}), shape)
@@ -219,7 +187,7 @@ class B24Client(_Constructors, BaseClient):
         starts = list(range(first.next, first.total, PAGE))
         for i in range(0, len(starts), 50):
             chunk = starts[i : i + 50]
-            result = self.batch(_offset_commands(method, params, chunk)).raise_for_errors()
+            result = self.batch(offset_commands(method, params, chunk)).raise_for_errors()
             for s in chunk:
                 yield from extract(result.results.get(f"o{s}"), shape)
 
@@ -319,222 +287,3 @@ class B24Client(_Constructors, BaseClient):
             stop.set()
             for t in threads:
                 t.join(timeout=5)
-
-
-class AsyncB24Client(_Constructors, BaseClient):
-    """Asynchronous Bitrix24 REST client: the same methods as `B24Client`, awaitable; `aclose()` closes."""
-
-    def __init__(
-        self,
-        portal: str,
-        *,
-        auth: WebhookAuth | OAuthAuth,
-        limiter: RateLimiter | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 5,
-        operating_wait_max: float = 60.0,
-        rest_v3: bool = False,
-        is_read: Callable[[str, dict], bool] | None = None,
-        backoff_base: float = 0.5,
-        backoff_max: float = 30.0,
-    ) -> None:
-        super().__init__(
-            portal,
-            auth=auth,
-            limiter=limiter,
-            timeout=timeout,
-            max_retries=max_retries,
-            operating_wait_max=operating_wait_max,
-            rest_v3=rest_v3,
-            is_read=is_read,
-            backoff_base=backoff_base,
-            backoff_max=backoff_max,
-        )
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": "b24-tools"},
-            event_hooks={"request": [self._before_send]},
-        )
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> AsyncB24Client:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def _before_send(self, request: httpx.Request) -> None:
-        if self._to_portal(request):
-            self._note_limiter_wait(await self._limiter.aacquire(self._limiter_key))
-            self._stats.requests += 1
-
-    async def _send(self, call: Call) -> B24Response:
-        while True:
-            try:
-                response = await self._http.send(self._request(call), auth=self._auth)
-            except httpx.HTTPError as exc:
-                step = self._after_exception(call, exc)
-            else:
-                step = self._after_response(call, response)
-            if step.action == "done":
-                assert step.value is not None
-                return step.value
-            if step.action == "raise":
-                assert step.error is not None
-                raise step.error
-            await self._wait(call, step)
-
-    async def _wait(self, call: Call, step: Step) -> None:
-        self._stats.retries += 1 if step.reason and not step.reason.startswith("portal moved") else 0
-        if step.delay > 0:
-            self._log_wait(call, step)
-            await asyncio.sleep(step.delay)
-
-    async def call(
-        self,
-        method: str,
-        params: Mapping[str, Any] | None = None,
-        *,
-        idempotency_key: str | None = None,
-        v3: bool | None = None,
-    ) -> B24Response:
-        """Call one method. `idempotency_key` makes a REST 3.0 write safe to re-send (`Idempotency-Key`)."""
-        return await self._send(self._new_call(method, params, v3=v3, idempotency_key=idempotency_key))
-
-    async def batch(self, commands: Commands, *, halt: bool = False) -> BatchResult:
-        """Run named commands (`(method, params)` or `"method?query"`), 50 per request, in the given order."""
-        out = BatchResult()
-        for chunk in plan_batch(commands):
-            part = parse_batch((await self._send(self._batch_call(chunk, halt))).raw, chunk)
-            out.merge(part)
-            if halt and part.errors:
-                break
-        return out
-
-    async def call_many(
-        self, method: str, params_list: Sequence[Mapping[str, Any]], *, halt: bool = False
-    ) -> BatchResult:
-        """The same method with many params, as batches; results keyed "0", "1", ..."""
-        return await self.batch({str(i): (method, p) for i, p in enumerate(params_list)}, halt=halt)
-
-    def iter_list(
-        self, method: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "fast", parallel: int = 1
-    ) -> AsyncIterator[dict[str, Any]]:
-        """`async for record in client.iter_list(...)`: see `B24Client.iter_list`."""
-        _check_mode(mode, parallel)
-        shape = shape_for(method)
-        if mode == "offset":
-            return self._iter_offset(method, dict(params or {}), shape)
-        base, last = prepare_fast(params, shape, method)
-        if parallel > 1:
-            return self._iter_parallel(method, base, shape, last, parallel)
-        return self._iter_fast(method, base, shape, last)
-
-    async def _iter_offset(
-        self, method: str, params: dict[str, Any], shape: ListShape
-    ) -> AsyncIterator[dict[str, Any]]:
-        first = await self.call(method, {**params, "start": params.get("start", 0)})
-        for r in extract(first.result, shape):
-            yield r
-        if first.next is None:
-            return
-        if not first.total:
-            nxt: int | None = first.next
-            while nxt is not None:
-                page = await self.call(method, {**params, "start": nxt})
-                for r in extract(page.result, shape):
-                    yield r
-                nxt = page.next
-            return
-        starts = list(range(first.next, first.total, PAGE))
-        for i in range(0, len(starts), 50):
-            chunk = starts[i : i + 50]
-            result = (await self.batch(_offset_commands(method, params, chunk))).raise_for_errors()
-            for s in chunk:
-                for r in extract(result.results.get(f"o{s}"), shape):
-                    yield r
-
-    async def _max_id(self, method: str, base: Mapping[str, Any], shape: ListShape, after: int) -> int | None:
-        resp = await self.call(method, page_params(slim_params(base, shape), shape, after, descending=True))
-        records = extract(resp.result, shape)
-        return record_id(records[0], shape) if records else None
-
-    async def _iter_fast(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int
-    ) -> AsyncIterator[dict[str, Any]]:
-        first = extract((await self.call(method, page_params(base, shape, last))).result, shape)
-        for r in first:
-            yield r
-        if len(first) < PAGE:
-            return
-        last = record_id(first[-1], shape)
-        estimate = await self._max_id(method, base, shape, last)
-        async for records in self._fast_pages(method, base, shape, last, None, estimate):
-            for r in records:
-                yield r
-
-    async def _fast_pages(
-        self,
-        method: str,
-        base: dict[str, Any],
-        shape: ListShape,
-        last: int,
-        upper: int | None,
-        estimate: int | None,
-    ) -> AsyncIterator[list[dict[str, Any]]]:
-        while True:
-            if upper is None and (estimate is None or last >= estimate):
-                estimate = await self._max_id(method, base, shape, last)
-                if estimate is None:
-                    return
-            n = chain_length(last, upper if upper is not None else estimate)
-            result = await self.batch(chain_commands(method, base, shape, last, n, upper))
-            records, last, done = consume_chain(result, n, shape, last)
-            if records:
-                yield records
-            if done or (upper is not None and last >= upper):
-                return
-
-    async def _iter_parallel(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int
-    ) -> AsyncIterator[dict[str, Any]]:
-        bounds = (await self.batch(bounds_commands(method, base, shape, last))).raise_for_errors()
-        lows, highs = extract(bounds.results.get("min"), shape), extract(bounds.results.get("max"), shape)
-        if not lows or not highs:
-            return
-        segments = split_range(record_id(lows[0], shape) - 1, record_id(highs[0], shape), parallel)
-        q: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=2 * len(segments))
-
-        async def worker(i: int, after: int, upper: int) -> None:
-            try:
-                last_seg = i == len(segments) - 1
-                async for records in self._fast_pages(
-                    method, base, shape, after, None if last_seg else upper, upper
-                ):
-                    await q.put(("page", records))
-            except Exception as exc:
-                await q.put(("error", exc))
-            finally:
-                await q.put(("done", None))
-
-        tasks = [asyncio.create_task(worker(i, a, u)) for i, (a, u) in enumerate(segments)]
-        try:
-            running = len(tasks)
-            while running:
-                kind, value = await q.get()
-                if kind == "done":
-                    running -= 1
-                elif kind == "error":
-                    raise value
-                else:
-                    for r in value:
-                        yield r
-        finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,28 +1,28 @@
 """The pure half of the client, shared by `B24Client` and `AsyncB24Client`.
 
-URL building, parameter encoding, envelope parsing, error mapping, the retry decision after each attempt, batch
-encoding/chunking and reads-vs-writes. Nothing here does I/O; the two clients repeat only the sending loop.
+URL building, parameter encoding, envelope parsing, error mapping, the retry decision after each attempt and
+reads-vs-writes (batch encoding lives in `_batch.py`, paging arithmetic in `_paging.py`). Nothing here does I/O;
+the two clients repeat only the sending loop.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import unquote, urljoin, urlsplit
+from typing import Any, Literal, Self
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from ._auth import OAuthAuth, WebhookAuth
+from ._batch import check_method
 from ._errors import (
     B24APIError,
     B24ConnectionError,
-    B24Error,
     B24OperationTimeLimit,
     B24RateLimited,
     B24ServerError,
@@ -31,19 +31,15 @@ from ._errors import (
     B24ValidationError,
     make_api_error,
 )
-from ._phpquery import encode
 from ._redact import redact_text
-from ._response import B24Response, B24Time, BatchResult, ClientStats, php_map
-from ._settings import is_loopback_host, normalize_portal_url
+from ._response import B24Response, B24Time, ClientStats
+from ._settings import is_loopback_host, normalize_portal_url, split_webhook_url
 from .ratelimit import NoopRateLimiter, RateLimiter
 
-__all__ = ["BaseClient", "Call", "Step", "BATCH_LIMIT", "default_is_read", "encode_command", "plan_batch"]
+__all__ = ["BaseClient", "Call", "Step", "default_is_read", "client_kwargs_from_settings"]
 
 log = logging.getLogger("b24_tools.client")
 
-BATCH_LIMIT = 50  # batch.md: at most 50 commands per request
-_METHOD_RE = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$", re.I)
-_REF_RE = re.compile(r"\$result\[([^\]]*)\]")
 _READ_VERBS = frozenset(
     {
         "get",
@@ -95,19 +91,6 @@ def _shared_limiter() -> RateLimiter:
     return _SHARED_LIMITER
 
 
-def check_method(method: str) -> str:
-    name = (method or "").strip()
-    if name.lower().endswith(".json"):
-        name = name[:-5]
-    if not _METHOD_RE.match(name):
-        raise B24ValidationError(
-            f"{method!r} is not a Bitrix24 method name",
-            hint="use dotted names such as crm.lead.list",
-            method=method,
-        )
-    return name
-
-
 def default_is_read(method: str, params: Mapping[str, Any] | None = None) -> bool:
     """Reads are safe to retry. The catalog decides when it knows the method; otherwise a conservative name rule."""
     name = method.strip().lower()
@@ -126,109 +109,6 @@ def default_is_read(method: str, params: Mapping[str, Any] | None = None) -> boo
     if name in _READ_METHODS:
         return True
     return name.rsplit(".", 1)[-1] in _READ_VERBS
-
-
-def encode_command(command: tuple[str, Mapping[str, Any] | None] | str) -> tuple[str, str]:
-    """`("crm.lead.list", {"filter": {">ID": 5}})` → (`crm.lead.list`, `crm.lead.list?filter%5B%3EID%5D=5`)."""
-    if isinstance(command, str):
-        method = check_method(command.split("?", 1)[0])
-        return method, command.strip()
-    if not isinstance(command, tuple | list) or len(command) != 2:
-        raise B24ValidationError(
-            f"batch command {command!r} must be (method, params) or 'method?query'", hint="see batch.md"
-        )
-    method = check_method(command[0])
-    params = command[1] or {}
-    if not isinstance(params, Mapping):
-        raise B24ValidationError(f"params of {method} must be a dict", method=method)
-    query = encode(params)
-    return method, f"{method}?{query}" if query else method
-
-
-def plan_batch(
-    commands: Mapping[str, tuple[str, Mapping[str, Any] | None] | str], size: int = BATCH_LIMIT
-) -> list[list[tuple[str, str, str]]]:
-    """Encode and chunk commands into requests of at most `size`, keeping order; check `$result[...]` references.
-
-    Returns chunks of (name, method, cmd string). References must point to an earlier command of the same chunk.
-    """
-    if not isinstance(commands, Mapping):
-        raise B24ValidationError(
-            "batch commands must be a mapping of name -> (method, params) or 'method?query'"
-        )
-    items: list[tuple[str, str, str]] = []
-    for name, command in commands.items():
-        name = str(name)
-        if not name or any(c in name for c in "[]&=?"):
-            raise B24ValidationError(f"batch command name {name!r} may not be empty or contain [ ] & = ?")
-        method, cmd = encode_command(command)
-        if method.lower() == "batch":
-            raise B24ValidationError(
-                f"batch command {name!r} nests another batch",
-                hint="the portal refuses nested batch (batch.md)",
-                method=method,
-            )
-        items.append((name, method, cmd))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    where = {name: (ci, pos) for ci, chunk in enumerate(chunks) for pos, (name, _, _) in enumerate(chunk)}
-    for ci, chunk in enumerate(chunks):
-        for pos, (name, method, cmd) in enumerate(chunk):
-            for ref in _REF_RE.findall(unquote(cmd)):
-                target = where.get(ref)
-                if target is None:
-                    raise B24ValidationError(
-                        f"batch command {name!r} refers to $result[{ref}], which is not a command of this batch",
-                        method=method,
-                    )
-                if target[0] != ci:
-                    raise B24ValidationError(
-                        f"batch command {name!r} refers to $result[{ref}] in another 50-command chunk",
-                        hint="references work only within one request: keep dependent commands within 50 of each other",
-                        method=method,
-                    )
-                if target[1] >= pos:
-                    raise B24ValidationError(
-                        f"batch command {name!r} refers to $result[{ref}], which runs after it", method=method
-                    )
-    return chunks
-
-
-def parse_batch(body: Mapping[str, Any], chunk: list[tuple[str, str, str]]) -> BatchResult:
-    """Decode one batch answer; PHP's `[]` for empty maps is accepted in every section."""
-    outer = body.get("result")
-    outer = outer if isinstance(outer, Mapping) else {}
-    results = php_map(outer.get("result"))
-    errors = php_map(outer.get("result_error"))
-    totals = php_map(outer.get("result_total"))
-    nexts = php_map(outer.get("result_next"))
-    times = php_map(outer.get("result_time"))
-    out = BatchResult()
-    for name, method, _ in chunk:
-        if name in errors:
-            err = errors[name]
-            if isinstance(err, Mapping):
-                code, desc = str(err.get("error") or ""), str(err.get("error_description") or "")
-            else:
-                code, desc = "", str(err)
-            out.errors[name] = make_api_error(
-                code,
-                redact_text(desc),
-                method=method,
-                payload=dict(err) if isinstance(err, Mapping) else None,
-            )
-        elif name in results:
-            out.results[name] = results[name]
-        else:
-            continue  # not executed (halt)
-        out.order.append(name)
-        if name in totals and totals[name] is not None:
-            out.totals[name] = int(totals[name])
-        if name in nexts and nexts[name] is not None:
-            out.nexts[name] = int(nexts[name])
-        t = B24Time.from_dict(times.get(name))
-        if t is not None:
-            out.times[name] = t
-    return out
 
 
 @dataclass(slots=True)
@@ -268,7 +148,6 @@ class _Config:
     backoff_base: float
     backoff_max: float
     max_moves: int = 3
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class BaseClient:
@@ -312,6 +191,24 @@ class BaseClient:
         )
         self._stats = ClientStats()
         self._reset_at: dict[str, float] = {}
+
+    # -- constructors --
+    @classmethod
+    def from_webhook(cls, url: str, **kw: Any) -> Self:
+        """From the inbound webhook URL as the portal shows it: `https://PORTAL/rest/USER_ID/CODE/`."""
+        base, user_id, code = split_webhook_url(url)
+        return cls(base, auth=WebhookAuth(user_id, code), **kw)
+
+    @classmethod
+    def from_settings(cls, settings: Any, **kw: Any) -> Self:
+        """From `B24Settings`; `kw` overrides (e.g. `transport=`, `limiter=`)."""
+        portal, kwargs = client_kwargs_from_settings(settings, kw)
+        return cls(portal, **kwargs)
+
+    @classmethod
+    def from_env(cls, settings: Any = None, **kw: Any) -> Self:
+        """From the `B24_*` environment (and `.env`); see `.env.example`."""
+        return cls.from_settings(settings, **kw)
 
     # -- public properties --
     @property
@@ -549,10 +446,6 @@ class BaseClient:
 
 def _has_error(body: Mapping[str, Any]) -> bool:
     return "error" in body and "result" not in body and body.get("error") is not None
-
-
-def as_error(exc: BaseException) -> B24Error | None:
-    return exc if isinstance(exc, B24Error) else None
 
 
 def client_kwargs_from_settings(settings: Any, kw: dict[str, Any]) -> tuple[str, dict[str, Any]]:

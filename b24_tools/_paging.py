@@ -11,7 +11,7 @@ after the first short page is ignored, and a page that does not continue after t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,8 @@ from ._errors import B24Error, B24ValidationError
 from ._response import BatchResult
 
 __all__ = [
+    "check_mode",
+    "offset_commands",
     "ListShape",
     "shape_for",
     "extract",
@@ -231,3 +233,19 @@ def split_range(low: int, high: int, parts: int) -> list[tuple[int, int]]:
     parts = max(1, min(parts, max(1, high - low)))
     edges = [low + (high - low) * i // parts for i in range(parts + 1)]
     return [(edges[i], edges[i + 1]) for i in range(parts) if edges[i + 1] > edges[i]]
+
+
+def check_mode(mode: str, parallel: int) -> None:
+    if mode not in ("fast", "offset"):
+        raise B24ValidationError(f"iter_list mode must be 'fast' or 'offset', not {mode!r}")
+    if not isinstance(parallel, int) or parallel < 1:
+        raise B24ValidationError("parallel must be a positive integer")
+    if parallel > 1 and mode != "fast":
+        raise B24ValidationError("parallel cursors need mode='fast' (they split the ID range)")
+
+
+def offset_commands(
+    method: str, params: Mapping[str, Any], starts: Sequence[int]
+) -> dict[str, tuple[str, dict]]:
+    """Offset pages as batch commands `o{start}` (classic start/next paging, 50 pages per request)."""
+    return {f"o{s}": (method, {**params, "start": s}) for s in starts}

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from b24_tools import B24Client, B24ScopeError, B24ValidationError
-from b24_tools._core import encode_command, plan_batch
+from b24_tools._batch import encode_command, plan_batch
 from b24_tools._phpquery import decode
 from b24_tools._response import BatchResult
 

@@ -60,7 +60,7 @@ def test_fast_mode_chains_pages_inside_one_batch(client: B24Client, portal: Fake
 def test_chained_references_point_at_the_last_record_of_the_previous_page(
     method: str, ref: str, order: str
 ) -> None:
-    from b24_tools._core import encode_command
+    from b24_tools._batch import encode_command
 
     cmds = chain_commands(method, {"filter": {}}, shape_for(method), 100, 3)
     encoded = [unquote(encode_command(c)[1]) for c in cmds.values()]
