@@ -106,12 +106,14 @@ class Emulator:
         from .._client import B24Client
 
         kw.setdefault("transport", self.transport())
+        kw.setdefault("limiter", _noop_limiter())
         return B24Client.from_webhook(self.webhook_url, **kw)
 
     def aclient(self, **kw: Any) -> Any:
         from .._client import AsyncB24Client
 
         kw.setdefault("transport", self.async_transport())
+        kw.setdefault("limiter", _noop_limiter())
         return AsyncB24Client.from_webhook(self.webhook_url, **kw)
 
     @contextmanager
@@ -186,3 +188,10 @@ class Emulator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _noop_limiter() -> Any:
+    """In-process clients need no client-side bucket (the emulator's own bucket, if configured, still applies)."""
+    from ..ratelimit import NoopRateLimiter
+
+    return NoopRateLimiter()

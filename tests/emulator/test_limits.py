@@ -84,3 +84,12 @@ def test_reset_limits_clears_operating_time() -> None:
         assert h.post("server.time").status_code == 429
         emu.reset_limits()
         assert h.post("server.time").status_code == 200
+
+
+def test_per_record_latency_counts_as_processing_and_request_latency_as_duration() -> None:
+    # lower bounds only: modelled time is always added, never subtracted
+    cfg = EmulatorConfig(per_record_latency_ms=1.0, latency_ms=20.0)
+    with Emulator(config=cfg) as emu, _client(emu) as h:
+        emu.seed(leads=60, users=1)
+        t = h.post("crm.lead.list", json={"select": ["ID"]}).json()["time"]
+    assert t["processing"] >= 0.05 and t["duration"] >= 0.07 and t["operating"] >= 0.05

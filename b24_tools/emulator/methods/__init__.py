@@ -10,13 +10,14 @@ __all__ = ["register_all"]
 def register_all(reg: Registry) -> None:
     from .._batch import register_batch
     from .._crm import register_crm
-    from . import automation, business, collab_comms, crm_extra, disk, events, extra, system, tasks
+    from . import automation, business, collab_comms, crm_extra, disk, events, extra, system, tasks, tasks_v3
 
     register_batch(reg)
     system.register(reg)
     register_crm(reg)
     crm_extra.register(reg)
     tasks.register(reg)
+    tasks_v3.register(reg)
     events.register(reg)
     collab_comms.register(reg)
     business.register(reg)
