@@ -146,16 +146,25 @@ def _readable(value: Any) -> str:
 
 
 def scenario_lead_from_form(
-    out: _Out, emu: Any, client: Any, approvals: Any, *, model: str | None
+    out: _Out,
+    emu: Any,
+    client: Any,
+    approvals: Any,
+    *,
+    model: str | None,
+    settings: Any = None,
+    chat_model: Any = None,
 ) -> dict[str, Any]:
     out.h("1 · Lead from a web-form payload (write → review → executed once)")
     out.p("Web-form payload received:")
     out.json(WEB_FORM_PAYLOAD)
     params = lead_params_from_form(WEB_FORM_PAYLOAD)
     plan_id: str | None = None
-    if model:
-        out.p(f"Agent ({model}) plans the call through graphs/agent.py …")
-        plan_id = _run_agent(model, client, approvals, WEB_FORM_PAYLOAD)
+    if model or chat_model is not None:
+        out.p(f"Agent ({model or type(chat_model).__name__}) works on it through graphs/agent.py …")
+        done = _agent_scenario(out, emu, client, settings, chat_model=chat_model)
+        if done is not None:
+            return done
     if plan_id is None:
         from .toolkits import B24Toolkit
 
@@ -213,30 +222,70 @@ def _approve_again(approvals: Any, plan_id: str) -> str:
     return f"{res.status}" + (f" ({res.error})" if getattr(res, "error", None) else "")
 
 
-def _run_agent(model: str, client: Any, approvals: Any, payload: dict[str, Any]) -> str | None:
-    """Drive scenario 1 through graphs/agent.py with a real model; None when that path is unavailable."""
-    try:
-        import importlib.util
+def _load_agent_module() -> Any:
+    import importlib.util
 
-        spec = importlib.util.spec_from_file_location("b24_demo_agent", Path("graphs/agent.py"))
-        if spec is None or spec.loader is None:
-            return None
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        run = getattr(mod, "run_agent", None) or getattr(mod, "run", None)
-        if run is None:
-            return None
-        run(
-            f"Create a lead from this web-form submission, with its source metadata: {json.dumps(payload)}",
-            client=client,
-            approvals=approvals,
-            model=model,
-        )
-    except Exception as exc:  # a model hiccup must not sink the demo: fall back to the direct tool call
-        print(f"(agent path failed: {type(exc).__name__}: {exc}; falling back to the direct tool call)")
+    path = Path(__file__).resolve().parent.parent / "graphs" / "agent.py"
+    spec = importlib.util.spec_from_file_location("b24_demo_agent", path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise FileNotFoundError(f"{path} (graphs/ ships with the repository, not the wheel)")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _agent_scenario(
+    out: _Out, emu: Any, client: Any, settings: Any, *, chat_model: Any
+) -> dict[str, Any] | None:
+    """Scenario 1 with a chat model: graphs/agent.py pauses at the write (HITL interrupt), the reviewer approves,
+    the run resumes from the checkpoint and the tool executes once. None → fall back to the direct tool call."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.types import Command
+
+    try:
+        mod = _load_agent_module()
+    except Exception as exc:  # no graphs/ (installed wheel) or it failed to import
+        out.p(f"(agent unavailable: {type(exc).__name__}: {exc}; using the direct tool call)")
         return None
-    pending = approvals.list_pending(method="crm.lead.add")
-    return pending[-1].plan_id if pending else None
+    prompt = (
+        "A web-form submission arrived. Create ONE lead for it with crm_lead_add, copying the contact data and "
+        "putting the source metadata into SOURCE_ID=WEB, SOURCE_DESCRIPTION, UTM_* fields, "
+        "ORIGINATOR_ID='webform' and ORIGIN_ID=<submission_id>. Payload: " + json.dumps(WEB_FORM_PAYLOAD)
+    )
+    config = {"configurable": {"thread_id": "demo-web-form-lead"}}
+    kw: dict[str, Any] = {"client": client, "packs": ("core",)}
+    if chat_model is not None:
+        kw["model"] = chat_model
+    before = emu.count("lead")
+    reviews = 0
+    try:
+        with mod.open_agent(settings, **kw) as agent:
+            state = agent.invoke({"messages": [HumanMessage(prompt)]}, config, durability="sync")
+            while state.get("__interrupt__") and reviews < 5:
+                reviews += 1
+                request = state["__interrupt__"][0].value
+                out.p("[bold]What the reviewer sees[/] (the agent's paused tool call):")
+                for action in request.get("action_requests", []):
+                    out.p(f"  {action.get('name')}")
+                    out.json(action.get("args"))
+                out.p(f"Leads in the portal before approval: {emu.count('lead')}")
+                decisions = [{"type": "approve"} for _ in request.get("action_requests", [])]
+                state = agent.invoke(Command(resume={"decisions": decisions}), config, durability="sync")
+                out.p("[green]approved by demo-reviewer → the run resumed from its checkpoint[/]")
+            final = state["messages"][-1].content if state.get("messages") else ""
+    except Exception as exc:  # a model hiccup must not sink the demo
+        out.p(f"(agent run failed: {type(exc).__name__}: {exc}; using the direct tool call)")
+        return None
+    out.p(f"Agent: {str(final)[:300]}")
+    leads = [r for r in emu.records("lead") if str(r.get("ORIGIN_ID")) == WEB_FORM_PAYLOAD["submission_id"]]
+    out.p(f"Leads with ORIGIN_ID={WEB_FORM_PAYLOAD['submission_id']}: {len(leads)}; leads before: {before}")
+    return {
+        "plan_id": config["configurable"]["thread_id"],
+        "lead_id": leads[0]["ID"] if leads else None,
+        "leads_with_origin": len(leads),
+        "second_approval": f"refused (reviews: {reviews}; the thread is finished)",
+        "agent": True,
+    }
 
 
 def scenario_deals_without_tasks(out: _Out, client: Any) -> dict[str, Any]:
@@ -318,7 +367,7 @@ def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> 
 
 
 def run_demo(
-    base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quiet: bool = False
+    base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quiet: bool = False, chat_model: Any = None
 ) -> dict[str, Any]:
     """Run the three scenarios; returns what happened (for tests). State lives in a fresh directory."""
     from ._policy import Policy
@@ -370,7 +419,9 @@ def run_demo(
     policy = Policy(packs=("core",), allowlist=(), allow_unlisted=False, require_plan=False)
     summary: dict[str, Any] = {"run_dir": str(run_dir)}
     with Approvals.open(settings, client=client, policy=policy) as approvals:
-        summary["lead"] = scenario_lead_from_form(out, emu, client, approvals, model=model)
+        summary["lead"] = scenario_lead_from_form(
+            out, emu, client, approvals, model=model, settings=settings, chat_model=chat_model
+        )
         summary["deals_without_tasks"] = scenario_deals_without_tasks(out, client)
         summary["batch"] = scenario_guarded_batch(out, emu, client, approvals)
         out.h("Audit trail")
