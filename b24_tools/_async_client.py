@@ -24,6 +24,7 @@ from ._paging import (
     page_params,
     prepare_fast,
     record_id,
+    refine_shape,
     shape_for,
     slim_params,
     split_range,
@@ -87,7 +88,7 @@ class AsyncB24Client(BaseClient):
     async def _before_send(self, request: httpx.Request) -> None:
         if self._to_portal(request):
             self._note_limiter_wait(await self._limiter.aacquire(self._limiter_key))
-            self._stats.requests += 1
+            self._bump("requests")
 
     async def _send(self, call: Call) -> B24Response:
         while True:
@@ -106,7 +107,8 @@ class AsyncB24Client(BaseClient):
             await self._wait(call, step)
 
     async def _wait(self, call: Call, step: Step) -> None:
-        self._stats.retries += 1 if step.reason and not step.reason.startswith("portal moved") else 0
+        if not step.reason.startswith("portal moved"):
+            self._bump("retries")
         if step.delay > 0:
             self._log_wait(call, step)
             await asyncio.sleep(step.delay)
@@ -183,7 +185,9 @@ class AsyncB24Client(BaseClient):
     async def _iter_fast(
         self, method: str, base: dict[str, Any], shape: ListShape, last: int
     ) -> AsyncIterator[dict[str, Any]]:
-        first = extract((await self.call(method, page_params(base, shape, last))).result, shape)
+        page = await self.call(method, page_params(base, shape, last))
+        shape = refine_shape(shape, page.result)
+        first = extract(page.result, shape)
         for r in first:
             yield r
         if len(first) < PAGE:
@@ -220,6 +224,7 @@ class AsyncB24Client(BaseClient):
         self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int
     ) -> AsyncIterator[dict[str, Any]]:
         bounds = (await self.batch(bounds_commands(method, base, shape, last))).raise_for_errors()
+        shape = refine_shape(shape, bounds.results.get("min"))
         lows, highs = extract(bounds.results.get("min"), shape), extract(bounds.results.get("max"), shape)
         if not lows or not highs:
             return

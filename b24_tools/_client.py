@@ -37,6 +37,7 @@ from ._paging import (
     page_params,
     prepare_fast,
     record_id,
+    refine_shape,
     shape_for,
     slim_params,
     split_range,
@@ -103,7 +104,7 @@ class B24Client(BaseClient):
         """Every request to the portal — including the re-send after an OAuth refresh — passes the limiter."""
         if self._to_portal(request):
             self._note_limiter_wait(self._limiter.acquire(self._limiter_key))
-            self._stats.requests += 1
+            self._bump("requests")
 
     def _send(self, call: Call) -> B24Response:
         while True:
@@ -122,7 +123,8 @@ class B24Client(BaseClient):
             self._wait(call, step)
 
     def _wait(self, call: Call, step: Step) -> None:
-        self._stats.retries += 1 if step.reason and not step.reason.startswith("portal moved") else 0
+        if not step.reason.startswith("portal moved"):
+            self._bump("retries")
         if step.delay > 0:
             self._log_wait(call, step)
             time.sleep(step.delay)
@@ -201,7 +203,9 @@ class B24Client(BaseClient):
     def _iter_fast(
         self, method: str, base: dict[str, Any], shape: ListShape, last: int
     ) -> Iterator[dict[str, Any]]:
-        first = extract(self.call(method, page_params(base, shape, last)).result, shape)
+        page = self.call(method, page_params(base, shape, last))
+        shape = refine_shape(shape, page.result)
+        first = extract(page.result, shape)
         yield from first
         if len(first) < PAGE:
             return
@@ -238,6 +242,7 @@ class B24Client(BaseClient):
         self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int
     ) -> Iterator[dict[str, Any]]:
         bounds = self.batch(bounds_commands(method, base, shape, last)).raise_for_errors()
+        shape = refine_shape(shape, bounds.results.get("min"))
         lows, highs = extract(bounds.results.get("min"), shape), extract(bounds.results.get("max"), shape)
         if not lows or not highs:
             return

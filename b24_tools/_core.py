@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ class BaseClient:
             float(backoff_max),
         )
         self._stats = ClientStats()
+        self._stats_lock = threading.Lock()
         self._reset_at: dict[str, float] = {}
 
     # -- constructors --
@@ -276,9 +278,13 @@ class BaseClient:
         base = min(self._cfg.backoff_max, self._cfg.backoff_base * (2 ** max(0, n - 1)))
         return base * (0.5 + random.random() / 2)  # "equal jitter": never less than half the step
 
+    def _bump(self, counter: str, amount: float = 1) -> None:
+        with self._stats_lock:  # cursors of a parallel export update the counters from several threads
+            setattr(self._stats, counter, getattr(self._stats, counter) + amount)
+
     def _note_limiter_wait(self, waited: float) -> None:
         if waited > 0:
-            self._stats.limiter_wait += waited
+            self._bump("limiter_wait", waited)
             log.info(
                 "rate limiter: waited %.2fs before a request to %s (client-side bucket full)",
                 waited,
@@ -330,7 +336,7 @@ class BaseClient:
             return Step("done", value=resp)
         err = self._error_of(call, status, body)
         if isinstance(err, B24RateLimited):
-            self._stats.throttled += 1
+            self._bump("throttled")
             # the portal refused before running the method: re-sending is safe for writes as well
             if call.retries < self._cfg.max_retries:
                 call.retries += 1
@@ -340,7 +346,7 @@ class BaseClient:
                 return Step("retry", delay=delay, reason=f"{err.code or 'rate limited'} (HTTP {status})")
             return Step("raise", error=err)
         if isinstance(err, B24OperationTimeLimit):
-            self._stats.throttled += 1
+            self._bump("throttled")
             return self._operating(call, err, body)
         if isinstance(err, B24ServerError) or status >= 500:
             if not call.resend_safe:

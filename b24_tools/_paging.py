@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ._errors import B24Error, B24ValidationError
 from ._response import BatchResult
 
 __all__ = [
+    "refine_shape",
     "check_mode",
     "offset_commands",
     "ListShape",
@@ -77,6 +78,26 @@ def extract(result: Any, shape: ListShape | None = None) -> list[dict[str, Any]]
         if result and all(isinstance(v, Mapping) for v in result.values()):
             return list(result.values())  # some legacy lists answer {"0": {...}, "1": {...}}
     return []
+
+
+def refine_shape(shape: ListShape, result: Any) -> ListShape:
+    """Learn an unknown method's shape from its first page: `{"products": [...]}` → wrapper "products";
+    records keyed `id` instead of `ID` → lowercase id (the filter key stays as configured)."""
+    wrapper = shape.wrapper
+    if wrapper is None and isinstance(result, Mapping):
+        lists = [k for k, v in result.items() if isinstance(v, list)]
+        if len(lists) == 1:
+            wrapper = lists[0]
+    records = extract(result, replace(shape, wrapper=wrapper))
+    id_field = shape.id_field
+    if records and isinstance(records[0], Mapping) and id_field not in records[0]:
+        for candidate in ("ID", "id", "Id"):
+            if candidate in records[0]:
+                id_field = candidate
+                break
+    if wrapper == shape.wrapper and id_field == shape.id_field:
+        return shape
+    return replace(shape, wrapper=wrapper, id_field=id_field)
 
 
 def record_id(record: Mapping[str, Any], shape: ListShape) -> int:

@@ -27,12 +27,13 @@ LIST_SHAPES = {
     "crm.item.list": ("items", "id", "id"),
     "tasks.task.list": ("tasks", "id", "ID"),
     "user.get": (None, "ID", "ID"),
+    "catalog.product.list": ("products", "id", "ID"),  # a wrapped list the client has no shape for
 }
 
 
 def make_records(method: str, n: int, *, step: int = 1, first: int = 1) -> list[dict[str, Any]]:
     _, id_field, _ = LIST_SHAPES[method]
-    as_str = method != "crm.item.list"
+    as_str = method not in ("crm.item.list", "catalog.product.list")
     out = []
     for i in range(n):
         rid = first + i * step

@@ -7,6 +7,8 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ScopeError, B24ValidationError
 from b24_tools._batch import encode_command, plan_batch
@@ -245,3 +247,12 @@ def test_halt_stops_before_later_chunks() -> None:
 def test_batch_of_reads_is_retried_but_a_batch_with_a_write_is_not(client: B24Client) -> None:
     assert client._batch_call([("a", "crm.lead.list", "crm.lead.list")], False).read
     assert not client._batch_call([("a", "crm.lead.list", "x"), ("b", "crm.lead.add", "y")], False).read
+
+
+@given(n=st.integers(0, 230))
+@settings(max_examples=40, deadline=None)
+def test_plan_batch_keeps_order_in_chunks_of_at_most_50(n: int) -> None:
+    chunks = plan_batch({f"k{i}": ("user.get", {"ID": i}) for i in range(n)})
+    names = [name for chunk in chunks for name, _, _ in chunk]
+    assert names == [f"k{i}" for i in range(n)]
+    assert all(1 <= len(c) <= 50 for c in chunks) and len(chunks) == -(-n // 50)

@@ -1,7 +1,7 @@
 """The client's behaviours against the in-process emulator (`Emulator.transport()` / `async_transport()`).
 
 The same contract as the MockTransport tests, run against the project's Bitrix24 emulator through its public API
-only; with `B24_RUN_INTEGRATION=1` the read-only part can be pointed at a real portal the same way.
+only.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ import json
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ValidationError
 from b24_tools._paging import chain_commands, consume_chain, shape_for, split_range
@@ -161,3 +163,44 @@ def test_parallel_needs_fast_mode(client: B24Client) -> None:
         client.iter_list("crm.lead.list", mode="offset", parallel=2)
     with pytest.raises(B24ValidationError):
         client.iter_list("crm.lead.list", mode="quick")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("parallel", [1, 3])
+def test_an_unknown_wrapped_list_is_learned_from_its_first_page(
+    client: B24Client, portal: FakePortal, parallel: int
+) -> None:
+    portal.tables["catalog.product.list"] = make_records("catalog.product.list", 2700)
+    got = list(client.iter_list("catalog.product.list", parallel=parallel))
+    assert sorted(r["id"] for r in got) == list(range(1, 2701))
+    # the chain references the learned wrapper, so a batch still carries many pages
+    batches = [
+        b for m, b in zip(portal.methods, portal.bodies, strict=True) if m == "batch" and "p1" in b["cmd"]
+    ]
+    assert batches and "$result[p0][products][49][id]" in unquote(batches[0]["cmd"]["p1"])
+
+
+@given(low=st.integers(0, 10**6), width=st.integers(1, 10**5), parts=st.integers(1, 64))
+@settings(max_examples=200, deadline=None)
+def test_split_range_partitions_the_id_range(low: int, width: int, parts: int) -> None:
+    segs = split_range(low, low + width, parts)
+    assert segs[0][0] == low and segs[-1][1] == low + width
+    assert all(a < b for a, b in segs) and all(segs[i][1] == segs[i + 1][0] for i in range(len(segs) - 1))
+    assert len(segs) <= parts
+
+
+@given(ids=st.lists(st.integers(1, 10**6), unique=True, max_size=400), after=st.integers(0, 10**6))
+@settings(max_examples=60, deadline=None)
+def test_fast_paging_returns_exactly_the_records_after_the_cursor(ids: list[int], after: int) -> None:
+    from b24_tools._auth import WebhookAuth
+    from b24_tools.ratelimit import NoopRateLimiter
+
+    portal = FakePortal()
+    portal.tables["crm.lead.list"] = [{"ID": str(i)} for i in ids]
+    with B24Client(
+        "https://portal.example.com",
+        auth=WebhookAuth(1, portal.code),
+        limiter=NoopRateLimiter(),
+        transport=portal.transport(),
+    ) as c:
+        got = [int(r["ID"]) for r in c.iter_list("crm.lead.list", {"filter": {">ID": after}})]
+    assert got == sorted(i for i in ids if i > after)
