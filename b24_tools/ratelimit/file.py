@@ -36,12 +36,18 @@ class FileRateLimiter:
         self._local = threading.local()
         self._pid = os.getpid()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
+        conn = self._connect()
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer; set once per file
             conn.execute(_SCHEMA)
+        finally:
+            conn.close()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         conn.execute("PRAGMA busy_timeout=30000")
+        # the bucket is soft state: losing the last update in a power cut is harmless, an fsync per request is not
+        conn.execute("PRAGMA synchronous=OFF")
         return conn
 
     def _conn(self) -> sqlite3.Connection:
