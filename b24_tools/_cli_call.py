@@ -229,7 +229,8 @@ def call_command(
         with client:
             if not is_write:
                 policy.check(name, payload)
-                resp = client.call(name, payload)
+                with open_approvals(settings, client, policy) as approvals:
+                    resp = _audited_read(approvals, client, name, payload)
                 out = {
                     "status": "ok",
                     "method": name,
@@ -273,6 +274,37 @@ def call_command(
 _RISK_RULES = frozenset(
     {"risk", "confirm_write", "confirm_destructive", "require_plan", "write", "destructive"}
 )
+
+
+def _audited_read(approvals: Any, client: Any, method: str, params: dict[str, Any]) -> Any:
+    """A read runs directly (no plan) but leaves an audit line, as every call of the reference does."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        resp = client.call(method, params)
+    except Exception as exc:
+        approvals.audit.emit(
+            "error",
+            actor=_reviewer(),
+            method=method,
+            risk="read",
+            params=params,
+            outcome="error",
+            error=exc,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        raise
+    approvals.audit.emit(
+        "read",
+        actor=_reviewer(),
+        method=method,
+        risk="read",
+        params=params,
+        outcome="ok",
+        duration_ms=round((time.perf_counter() - started) * 1000, 1),
+    )
+    return resp
 
 
 def _validate_params(method: str, params: dict[str, Any]) -> None:

@@ -266,3 +266,19 @@ def test_help_documents_the_exit_codes(b24):
     ):
         assert fragment in text
     assert json  # keep the import used for readers adding JSON checks
+
+
+def test_reads_leave_an_audit_line_too(b24):
+    assert b24("call", "user.current").code == 0
+    assert b24("call", "crm.lead.get", "--params", '{"id": 987654}').code == 4
+    with b24.approvals() as approvals:
+        events = [(e["event"], e["method"], e["outcome"]) for e in approvals.audit.events()]
+    assert ("read", "user.current", "ok") in events
+    assert ("error", "crm.lead.get", "error") in events
+
+
+def test_a_plan_only_plan_is_listed_by_b24_review_list(b24):
+    plan_id = b24("call", "crm.lead.add", "--params", LEAD, "--plan-only").json["plan_id"]
+    r = b24("review", "list", "--json")
+    assert r.code == 0, r.stderr
+    assert plan_id in r.stdout

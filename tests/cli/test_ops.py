@@ -124,3 +124,14 @@ def test_bulk_refuses_bad_input(b24, tmp_path):
     r = b24("bulk", "update", "deal", "--from", str(src))
     assert r.code == 2 and "line 1" in r.stderr
     assert not (b24.state / "b24.sqlite").exists()
+
+
+def test_export_on_a_terminal_shows_a_progress_bar(b24, tmp_path, monkeypatch):
+    from b24_tools import _cli_export
+
+    monkeypatch.setattr(_cli_export, "want_json", lambda force: False)
+    out = tmp_path / "deals.jsonl"
+    r = b24("export", "deal", "--out", str(out))
+    assert r.code == 0, r.stderr
+    assert "export deal" in r.stdout and "rec/s" in r.stdout
+    assert f"wrote {b24.emu.count('deal')} records" in r.stdout
