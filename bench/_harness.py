@@ -504,6 +504,7 @@ def _row(
         if "cpu_s" in after and "cpu_s" in before
         else None,
         "server_time_s": result.get("server_time_s"),
+        "client_cpu_s": result.get("client_cpu_s"),
         "client_requests": result.get("client_requests"),
         "client_throttled": result.get("client_throttled"),
         "peak_rss_mb": result.get("peak_rss_mb"),
@@ -670,6 +671,7 @@ def aggregate(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
                 "operating_blocked": max((r.get("operating_blocked") or 0 for r in rows), default=0),
                 "emulator_cpu_s": _median(r.get("emulator_cpu_s") for r in good),
                 "server_time_s": _median(r.get("server_time_s") for r in good),
+                "client_cpu_s": _median(r.get("client_cpu_s") for r in good),
                 "peak_rss_mb": _median(r["peak_rss_mb"] for r in good),
             }
         )

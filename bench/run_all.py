@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 import report  # noqa: E402
 
-SECTIONS = ("export", "write", "limiter")
+SECTIONS = ("export", "write", "limiter", "companions")
+# Other issues' benchmark scripts: run when present, their results/*.md included in the report.
+COMPANIONS = ("footprint.py", "approval_overhead.py")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -131,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
                     "clients": [_client_meta(c) for c in write_clients],
                 },
             )
+        companions = _start_companions(results_dir, log) if "companions" in only else []
         if "limiter" in only:
             lim = []
             for kind in [k for k in args.limiter_kinds.split(",") if k]:
@@ -153,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"  {kind}: {res}")
                 lim.append(res)
             h.dump(results_dir / "limiter.json", {"runs": lim})
+        _finish_companions(companions, log)
     meta["bench_wall_s"] = time.perf_counter() - t_start
     h.dump(results_dir / "meta.json", meta)
     if not args.no_report:
@@ -162,13 +167,44 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _start_companions(results_dir: Path, log) -> list[tuple[str, subprocess.Popen, float]]:
+    """Start the other issues' benchmark scripts in the background.
+
+    They run during the shared-limiter section, which keeps the CPU almost idle (a few requests a second), so
+    neither disturbs the other much, and `make bench` saves their minute or so.
+    """
+    started = []
+    for script in COMPANIONS:
+        path = h.BENCH_DIR / script
+        if path.exists():
+            log(f"starting {script} in the background")
+            proc = subprocess.Popen(
+                [sys.executable, str(path), "--results-dir", str(results_dir)],
+                cwd=str(h.REPO_DIR),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            started.append((script, proc, time.perf_counter()))
+    return started
+
+
+def _finish_companions(started: list[tuple[str, subprocess.Popen, float]], log) -> None:
+    for script, proc, t0 in started:
+        try:
+            out, _ = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {(out or '')[-500:]}"
+        log(f"{script}: {status} ({time.perf_counter() - t0:.0f} s since start)")
+
+
 def _client_meta(c: h.ClientSpec) -> dict:
     return {"key": c.key, "label": c.label, "peer": c.peer, "ours": c.ours, "probe": c.probe}
 
 
 def _peer_versions() -> dict[str, str]:
-    import subprocess
-
     code = "import importlib.metadata as m; print(m.version('fast-bitrix24'), m.version('b24pysdk'))"
     out = subprocess.run([str(h.PEER_PYTHON), "-c", code], capture_output=True, text=True)
     parts = out.stdout.split()

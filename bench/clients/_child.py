@@ -52,6 +52,7 @@ def run_child(job: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         os.environ[key] = value
     out: dict[str, Any] = {"ok": False}
     t0 = time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
     try:
         out.update(job(spec))
         out["ok"] = True
@@ -59,6 +60,9 @@ def run_child(job: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
         out["error"] = f"{type(exc).__name__}: {exc}"[:2000]
         out["traceback"] = traceback.format_exc()[-4000:]
     out.setdefault("wall_s", time.perf_counter() - t0)
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    # CPU the client process burnt on the job (all its threads), setup of the spec included
+    out["client_cpu_s"] = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     out["peak_rss_mb"] = peak_rss_mb()
     sys.stdout.flush()
     print("RESULT " + json.dumps(out), flush=True)
