@@ -29,9 +29,9 @@ from .fakeportal import WEBHOOK_CODE, FakePortal
 
 def _client(handler, **kw) -> B24Client:
     kw.setdefault("auth", WebhookAuth(1, WEBHOOK_CODE))
+    kw.setdefault("limiter", NoopRateLimiter())
     return B24Client(
         "https://portal.example.com",
-        limiter=NoopRateLimiter(),
         transport=httpx.MockTransport(handler),
         backoff_base=0.001,
         **kw,
@@ -207,3 +207,19 @@ def test_default_limiter_is_a_shared_bucket_for_portals_and_off_for_the_local_em
     assert isinstance(local.limiter, NoopRateLimiter)
     for c in (a, b, local):
         c.close()
+
+
+def test_limiter_waits_are_logged_at_info_with_the_reason(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from b24_tools.ratelimit import MemoryRateLimiter
+
+    with caplog.at_level(logging.INFO, logger="b24_tools.client"):
+        with _client(
+            lambda r: httpx.Response(200, json={"result": 1}), limiter=MemoryRateLimiter(rate=200, burst=1)
+        ) as c:
+            for _ in range(3):
+                c.call("crm.lead.list")
+    waits = [r for r in caplog.records if "rate limiter: waited" in r.getMessage()]
+    assert len(waits) == 2 and all(r.levelno == logging.INFO for r in waits)
+    assert "bucket full" in waits[0].getMessage() and c.stats.limiter_wait > 0

@@ -277,3 +277,31 @@ def test_the_resend_after_a_refresh_passes_the_limiter_too() -> None:
         c.call("crm.lead.get")
     assert p.portal_calls == 2 and limiter.keys == ["portal.example.com"] * 2  # not the OAuth server
     assert c.stats.requests == 2
+
+
+def test_batch_over_oauth_carries_the_token_beside_cmd() -> None:
+    seen: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(json.loads(request.content))
+        return httpx.Response(
+            200,
+            json={
+                "result": {
+                    "result": {"a": 1},
+                    "result_error": [],
+                    "result_total": [],
+                    "result_next": [],
+                    "result_time": [],
+                }
+            },
+        )
+
+    with B24Client(
+        "https://portal.example.com",
+        auth=_auth(),
+        limiter=NoopRateLimiter(),
+        transport=httpx.MockTransport(handler),
+    ) as c:
+        assert c.batch({"a": "user.current"}).results == {"a": 1}
+    assert seen == [{"halt": 0, "cmd": {"a": "user.current"}, "auth": "access-token-old-0"}]
