@@ -225,6 +225,43 @@ def _charts(results_dir: Path, export: dict | None, limiter: dict | None) -> lis
     return names
 
 
+def _headline(export: dict) -> list[str]:
+    """One row per N: the best b24-tools variant against the fastest peer and the limit line."""
+    clients = {c["key"]: c for c in export["clients"]}
+    med = export["medians"]
+    lines = [
+        "## Headline",
+        "",
+        "| N | best b24-tools | fastest peer | speed-up | b24-tools fast: requests / minimum | fast_bitrix24 | "
+        "b24pysdk as_list |",
+        "|---:|---|---|---:|---:|---:|---:|",
+    ]
+    for lim in export["limit_lines"]:
+        n = lim["n"]
+        ok = [m for m in med if m["n"] == n and m["status"] == "ok" and m["wall_s"]]
+        ours = min((m for m in ok if clients[m["client"]]["ours"]), key=lambda m: m["wall_s"], default=None)
+        peer = _fastest_peer(med, n, clients)
+        fast = next((m for m in ok if m["client"] == "b24tools_fast"), None)
+
+        def vs(key: str, n: int = n, ours: dict | None = ours, ok: list = ok) -> str:
+            m = next((x for x in ok if x["client"] == key), None)
+            if m and ours:
+                return f"{m['wall_s'] / ours['wall_s']:.1f}x slower"
+            sk = next((x for x in export.get("skipped", []) if x["n"] == n and x["client"] == key), None)
+            if sk and ours:
+                return f"≥ {sk['lower_bound_s'] / ours['wall_s']:.0f}x slower (projected)"
+            return "–"
+
+        best = f"{ours['label']} {ours['wall_s']:.2f} s" if ours else "–"
+        rival = f"{peer['label']} {peer['wall_s']:.2f} s" if peer else "–"
+        speedup = _f(peer["wall_s"] / ours["wall_s"] if (peer and ours) else None, "{:.2f}x")
+        reqs = f"{_int(fast['http_requests']) if fast else '–'} / {lim['min_requests']}"
+        lines.append(
+            f"| {n:,} | {best} | {rival} | {speedup} | {reqs} | {vs('fast_bitrix24')} | {vs('b24pysdk_as_list')} |"
+        )
+    return lines + [""]
+
+
 def _export_section(export: dict, meta: dict, img: str) -> list[str]:
     clients = {c["key"]: c for c in export["clients"]}
     limits = {x["n"]: x for x in export["limit_lines"]}
@@ -387,6 +424,8 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
         "(installed into `bench/.venv-peers`, never a dependency of b24-tools).",
         "",
     ]
+    if export:
+        lines += _headline(export)
     vs = verdicts(export, write, limiter)
     if vs:
         lines += ["## Targets", "", "| target | met | figures |", "|---|---|---|"]
