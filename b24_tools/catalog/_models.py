@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -102,27 +103,35 @@ def _ci_get(mapping: Mapping[str, Any], key: str) -> Any:
 RiskFn = Callable[[Mapping[str, Any]], Risk]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class MethodSpec:
-    """Everything the toolkits, the policy gate and the approval graph know about one method."""
+    """Everything the toolkits, the policy gate and the approval graph know about one method.
+
+    `params_model` is built on first use (most lookups only need the risk and scope).
+    """
 
     name: str  # canonical lower-case name (`disk.file.moveto`)
     pack: str | None
     scope: tuple[str, ...]
     risk: Risk
     description: str
-    params_model: type[BaseModel]
+    params_factory: Callable[[], type[BaseModel]] = field(repr=False)
     result_shape: str
     doc_path: str
     curated: bool
     tool_name: str
     display_name: str = ""  # spelling in the docs (`disk.file.moveTo`)
     origin_marker: OriginMarker | None = None
-    params: tuple[ParamFact, ...] = ()
-    fields: tuple[ParamFact, ...] = ()
+    params: tuple[ParamFact, ...] = field(default=(), repr=False)
+    fields: tuple[ParamFact, ...] = field(default=(), repr=False)
     deprecated: bool = False
-    example: dict[str, Any] = field(default_factory=dict)
-    risk_fn: RiskFn | None = None
+    example: dict[str, Any] = field(default_factory=dict, repr=False)
+    risk_fn: RiskFn | None = field(default=None, repr=False)
+
+    @cached_property
+    def params_model(self) -> type[BaseModel]:
+        """The pydantic model of the params (curated: hand-written; otherwise built from the docs facts)."""
+        return self.params_factory()
 
     @property
     def required_params(self) -> tuple[str, ...]:
