@@ -47,3 +47,64 @@ def test_serve_refuses_to_start_without_an_application_token(b24, monkeypatch):
     monkeypatch.delenv("B24_APPLICATION_TOKEN", raising=False)
     r = b24("events", "serve", "--no-client")
     assert r.code == 2 and "B24_APPLICATION_TOKEN" in r.stderr
+
+
+def test_events_serve_runs_the_receiver_on_a_port(tmp_path):
+    """`b24 events serve` in a subprocess: a signed event is queued, a forged one gets 401."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    import pytest
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "B24_APPLICATION_TOKEN": "serve-token-123456",
+        "B24_EVENTS_DB": str(tmp_path / "q.sqlite"),
+        "B24_RUNTIME_DIR": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "b24_tools.cli", "events", "serve", "--no-client", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/healthz", timeout=1.0)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    pytest.fail("receiver did not start: " + proc.stderr.read().decode()[-500:])
+                time.sleep(0.1)
+        ok = httpx.post(
+            base + "/events",
+            data={
+                "event": "ONCRMDEALUPDATE",
+                "data[FIELDS][ID]": "662",
+                "ts": "1724140800",
+                "auth[application_token]": "serve-token-123456",
+            },
+        )
+        bad = httpx.post(
+            base + "/events", data={"event": "ONCRMDEALUPDATE", "auth[application_token]": "nope"}
+        )
+        assert (ok.status_code, ok.json()["status"]) == (200, "queued")
+        assert bad.status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    from b24_tools.events import EventQueue
+
+    [row] = EventQueue(tmp_path / "q.sqlite").rows()
+    assert row["event"] == "ONCRMDEALUPDATE" and row["payload"]["data"] == {"FIELDS": {"ID": "662"}}
