@@ -41,42 +41,12 @@ __all__ = ["BaseClient", "Call", "Step", "default_is_read", "client_kwargs_from_
 
 log = logging.getLogger("b24_tools.client")
 
+# Last name segments that only read (the catalog decides first; unknown verbs count as writes).
 _READ_VERBS = frozenset(
-    {
-        "get",
-        "list",
-        "fields",
-        "current",
-        "getlist",
-        "search",
-        "count",
-        "info",
-        "time",
-        "scope",
-        "methods",
-        "getfields",
-        "userfields",
-        "access",
-        "version",
-        "tree",
-        "status",
-        "types",
-        "statistics",
-    }
+    "get list fields getfields userfields current getlist search count info time types".split()
 )
 _READ_METHODS = frozenset(
-    {
-        "scope",
-        "methods",
-        "method.get",
-        "app.info",
-        "server.time",
-        "feature.get",
-        "profile",
-        "user.current",
-        "user.search",
-        "event.get",
-    }
+    "scope methods method.get app.info server.time feature.get profile user.current user.search event.get".split()
 )
 _MOVED = frozenset({301, 302, 303, 307, 308})
 _SHARED_LIMITER: RateLimiter | None = None
