@@ -268,9 +268,32 @@ def test_oauth_refresh_refused_is_typed(emu: Emulator) -> None:
     client, _ = _oauth_client(emu)
     emu.oauth.expire_all()
     client.auth._client_secret = "not-the-secret"  # type: ignore[union-attr]
-    with pytest.raises((B24RefreshFailed, B24AuthError)):
+    with pytest.raises(B24RefreshFailed, match="re-authorize"):
         client.call("crm.lead.list", {"start": -1})
     client.close()
+
+
+def test_a_reused_refresh_token_is_invalid_grant(emu: Emulator) -> None:
+    client_id, secret = emu.oauth.register_app(scopes={"crm"})
+    tokens = emu.oauth.issue_tokens(client_id)
+
+    def fresh_client() -> B24Client:
+        auth = OAuthAuth(
+            tokens["access_token"],
+            refresh_token=tokens["refresh_token"],
+            client_id=client_id,
+            client_secret=secret,
+            oauth_server=emu.base_url,
+            store=MemoryTokenStore(),
+        )
+        return B24Client(emu.base_url, auth=auth, transport=emu.transport(), limiter=NoopRateLimiter())
+
+    emu.oauth.expire_all()
+    with fresh_client() as first:
+        first.call("crm.lead.list", {"start": -1})  # refreshes; the emulator rotates the refresh token
+    with fresh_client() as second, pytest.raises(B24RefreshFailed) as info:
+        second.call("crm.lead.list", {"start": -1})  # a second process without the shared store
+    assert info.value.code == "invalid_grant"
 
 
 def test_client_limiter_keeps_the_emulators_bucket_from_ever_refusing() -> None:
