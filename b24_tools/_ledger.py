@@ -49,18 +49,22 @@ class Ledger:
         item = self.store.get(LEDGER_NS, key)
         return dict(item.value) if item is not None else {}
 
-    def _put(self, key: str, **fields: Any) -> None:
-        record = self._record(key)
+    def _put(self, key: str, *, merge: bool = True, **fields: Any) -> None:
+        record = self._record(key) if merge else {}
         record.update(fields, key=key, updated_at=time.time())
         self.store.put(LEDGER_NS, key, redact(record), index=False)
 
     def claim(self, key: str, *, owner: str, method: str | None = None) -> Claim:
         """Claim `key` for `owner` (a plan id) before calling the portal."""
         if self.table.create(_CAS_NS, key, "claimed", owner=owner):
-            self._put(key, status="claimed", owner=owner, method=method, claimed_at=time.time())
-            return Claim("new", key, owner)
+            return Claim("new", key, owner)  # the status row is the claim; the record comes with the result
         row = self.table.get(_CAS_NS, key) or {}
         status = row.get("status")
+        if status == "claimed":
+            record = self._record(key)
+            if record.get("status") == "done":  # the result was stored, the flip to done was not: finish it
+                self.table.transition(_CAS_NS, key, ["claimed"], "done")
+                return Claim("done", key, row.get("owner"), record)
         if status == "done":
             record = self._record(key)
             expired = record.get("expires_at") and record["expires_at"] < time.time()
@@ -78,20 +82,28 @@ class Ledger:
             return self.claim(key, owner=owner, method=method)
         return Claim("in_flight", key, row.get("owner"), self._record(key))
 
-    def complete(self, key: str, result: Any, *, how: str = "call") -> None:
+    def complete(self, key: str, result: Any, *, how: str = "call", owner: str | None = None) -> None:
         """Record the result of a successful call (or a reconciled one)."""
-        self._put(key, status="done", result=result, completed_at=time.time(), how=how,
-                  expires_at=time.time() + self.ttl_sec)
+        self._put(key, merge=owner is None, status="done", result=result, completed_at=time.time(), how=how,
+                  expires_at=time.time() + self.ttl_sec, **({"owner": owner} if owner else {}))
+        self._flush()  # the result is durable before the key reads as done
         self.table.transition(_CAS_NS, key, ["claimed", "unknown", "failed"], "done")
+
+    def _flush(self) -> None:
+        flush = getattr(self.store, "flush", None)
+        if flush is not None:
+            flush()
 
     def fail(self, key: str, error: str) -> None:
         """The portal refused the call: nothing was written, the key may be claimed again."""
         self._put(key, status="failed", error=error)
+        self._flush()
         self.table.transition(_CAS_NS, key, ["claimed", "unknown"], "failed")
 
     def park(self, key: str, evidence: dict[str, Any]) -> None:
         """The outcome cannot be proven: keep the key blocked until a reviewer resolves it."""
         self._put(key, status="unknown", evidence=evidence)
+        self._flush()
         self.table.transition(_CAS_NS, key, ["claimed"], "unknown")
 
     def release(self, key: str) -> None:

@@ -71,6 +71,7 @@ class Approvals:
                              on_stage=on_stage)
         self.checkpointer = checkpointer
         self.store = store
+        self._durability = "sync"
         self.graph = build_graph(self.engine).compile(checkpointer=checkpointer)
         self.audit = self.engine.audit
         self.ledger = self.engine.ledger
@@ -98,15 +99,13 @@ class Approvals:
         return {"configurable": {"thread_id": thread_id}}
 
     def _run(self, payload: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
-        out = self.graph.invoke(payload, self._config(thread_id), version="v2", durability="sync")
+        out = self.graph.invoke(payload, self._config(thread_id), version="v2", durability=self._durability)
         state = out.value or {}
         status = state.get("status") or "failed"
         plan = state.get("plan") or {}
         plan_id = plan.get("plan_id") or plan_id
         if status == "conflict":
             raise B24PlanError(state.get("error") or "plan already decided", plan_id=plan_id, reason="already_decided")
-        if status == "pending" and out.interrupts and plan_id:
-            self.plans.update(plan_id, interrupt_id=out.interrupts[0].id)
         if status == "pending" and state.get("duplicate_of"):
             return SubmitResult("pending", plan.get("plan_id"), plan.get("thread_id"), None,
                                 f"an identical request is already pending as plan {state['duplicate_of']}")
@@ -217,6 +216,9 @@ class Approvals:
         if plan.evidence:
             lines.append(f"evidence: {plan.evidence}")
         sample = (plan.bulk or {}).get("sample") if plan.kind == "bulk" else None
+        if plan.status == "pending" and plan.runner == "local":
+            snap = self.graph.get_state(self._config(plan.thread_id))
+            plan.interrupt_id = snap.interrupts[0].id if snap.interrupts else None
         return PlanView(plan=plan, summary="\n".join(lines), calls=plan.calls, params=plan.params, diff=diff,
                         events=self.audit.events(plan_id=plan_id),
                         hitl_request=hitl_request(plan) if plan.status in ("pending", "expired") else None,

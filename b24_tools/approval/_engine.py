@@ -22,6 +22,7 @@ from .._errors import (
     B24ValidationError,
 )
 from .._ledger import Ledger
+from .._persistence import BufferedStore, StatusTable
 from .._phpquery import decode, encode
 from .._redact import redact, redact_text
 from . import _reconcile as rec
@@ -89,11 +90,11 @@ class Engine:
                  bulk_sample_size: int = 5, on_stage: StageHook | None = None) -> None:
         self.client = client
         self.policy = policy
-        self.store = store
-        self.plans = PlanIndex(store, table)
-        self.table = self.plans.table
-        self.ledger = Ledger(store, table=self.table, ttl_sec=idempotency_ttl_sec)
-        self.audit = AuditLog(store, actor=actor)
+        self.table = table or StatusTable.for_store(store)
+        self.store = BufferedStore(store)  # puts of one step go out as one batch
+        self.plans = PlanIndex(self.store, self.table)
+        self.ledger = Ledger(self.store, table=self.table, ttl_sec=idempotency_ttl_sec)
+        self.audit = AuditLog(self.store, actor=actor)
         self.plan_ttl_sec = plan_ttl_sec
         self.bulk_chunk_size = max(1, min(50, bulk_chunk_size))
         self.bulk_sample_size = bulk_sample_size
@@ -143,6 +144,10 @@ class Engine:
     # ------------------------------------------------------------------ gate + plan
     def gate(self, request: dict[str, Any]) -> Outcome:
         """Policy gate: refuse, run a read at once, replay a finished key, or build + record a plan."""
+        with self.store.buffered():
+            return self._gate(request)
+
+    def _gate(self, request: dict[str, Any]) -> Outcome:
         kind = request.get("kind") or ("batch" if request["method"].lower() == "batch" else "call")
         method = request["method"].strip().lower()
         params = dict(request.get("params") or {})
@@ -284,6 +289,10 @@ class Engine:
 
     def apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
         """Record a reviewer's decision (CAS on the plan status) and say where the graph goes next."""
+        with self.store.buffered():
+            return self._apply_decision(plan, decision)
+
+    def _apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
         ref = decision.get("ref")
         reviewer = str(decision.get("reviewer") or "graph-client")
         kind = decision["type"]
@@ -366,6 +375,10 @@ class Engine:
     # ------------------------------------------------------------------ execution
     def execute(self, plan: Plan) -> Outcome:
         """Execute an approved plan exactly once (claim → call → complete), reconciling earlier attempts."""
+        with self.store.buffered():
+            return self._execute(plan)
+
+    def _execute(self, plan: Plan) -> Outcome:
         row = self.plans.row(plan.plan_id) or {}
         if row.get("status") not in ("approved", "executing"):
             return {"status": row.get("status") or "failed", "plan": plan.to_dict(),
@@ -378,7 +391,6 @@ class Engine:
             actual = params_hash(plan.kind, plan.calls, plan.idempotency_key)
         if actual != row.get("hash"):
             return self._tampered(plan, "its calls no longer match the hash recorded when it was planned/decided")
-        self.plans.transition(plan.plan_id, ["approved"], "executing")
         if plan.kind == "bulk":
             outcome = self._execute_bulk(plan, records)
         else:
@@ -466,7 +478,7 @@ class Engine:
             break
         self._stage("called", plan.plan_id)
         result = _plain(answer)
-        self.ledger.complete(key, result)
+        self.ledger.complete(key, result, owner=plan.plan_id)
         retried = _retries(self.client) - retries_before
         if retried > 0:
             self.audit.emit("retry", actor=actor, outcome=f"client retried {retried}x", **base)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
@@ -118,12 +118,16 @@ class Plan:
         return self.status == PENDING and time.time() > self.expires_at
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """A shallow dict of the fields (values are shared; callers that mutate deep-copy first)."""
+        return {name: getattr(self, name) for name in _PLAN_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{k: v for k, v in data.items() if k in _PLAN_FIELD_SET})
+
+
+_PLAN_FIELDS = tuple(f.name for f in fields(Plan))
+_PLAN_FIELD_SET = frozenset(_PLAN_FIELDS)
 
 
 @dataclass

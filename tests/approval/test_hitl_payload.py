@@ -28,7 +28,7 @@ def test_interrupt_value_is_a_langchain_hitl_request(make_approvals) -> None:
     assert action["name"] == "crm.lead.delete" and action["args"] == {"id": 7}
     assert res.plan_id in action["description"] and "DESTRUCTIVE" in action["description"]
     assert config == {"action_name": "crm.lead.delete", "allowed_decisions": ["approve", "edit", "reject", "respond"]}
-    assert approvals.get_plan(res.plan_id).interrupt_id == _interrupt(approvals, res.thread_id).id
+    assert approvals.show(res.plan_id).plan.interrupt_id == _interrupt(approvals, res.thread_id).id
 
 
 def test_any_langgraph_client_can_resume_by_interrupt_id_with_a_hitl_response(make_approvals) -> None:
