@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -178,6 +179,10 @@ class MethodSpec:
             if kind == "missing":
                 msg = f"{self.name}: required parameter '{where}' is missing"
                 fix = f"add '{where}'" + self._param_hint(where)
+                close = difflib.get_close_matches(where.lower(), [k.lower() for k in extra], n=1, cutoff=0.6)
+                if close:
+                    got = next(k for k in extra if k.lower() == close[0])
+                    msg += f" (got '{got}': did you mean '{where}'?)"
             else:
                 msg = f"{self.name}: parameter '{where}' is invalid ({err.get('msg', 'bad value')})"
                 fix = f"fix '{where}'" + self._param_hint(where)

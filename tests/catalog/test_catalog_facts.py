@@ -173,6 +173,11 @@ def test_validate_params_names_the_missing_field_and_the_fix():
     assert "'id'" in str(err.value) and "invalid" in str(err.value)
 
 
+def test_validate_params_suggests_the_field_a_typo_meant():
+    with pytest.raises(B24ValidationError, match="got 'fieldz': did you mean 'fields'"):
+        CAT.get("crm.lead.add").validate_params({"fieldz": {"TITLE": "x"}})
+
+
 def test_validate_params_matches_keys_case_insensitively_and_keeps_unknown_keys():
     out = CAT.get("crm.lead.get").validate_params({"ID": "5", "auth_connector": "x"})
     assert out == {"id": 5, "auth_connector": "x"}
