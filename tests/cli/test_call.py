@@ -282,3 +282,21 @@ def test_a_plan_only_plan_is_listed_by_b24_review_list(b24):
     r = b24("review", "list", "--json")
     assert r.code == 0, r.stderr
     assert plan_id in r.stdout
+
+
+def test_batch_risk_follows_its_inner_commands(b24):
+    reads = '{"halt": 0, "cmd": {"lead_list": "crm.lead.list?select[0]=ID", "user": "user.current"}}'
+    r = b24("call", "batch", "--params", reads)
+    assert r.code == 0, r.stderr
+    hidden_delete = '{"halt": 0, "cmd": {"a": "crm.lead.list", "b": "crm.lead.delete?id=3"}}'
+    r = b24("call", "batch", "--params", hidden_delete, "--confirm-write")
+    assert r.code == 3 and "--confirm-destructive" in r.stderr
+    assert b24.emu.count("lead", ID=3) == 1
+    r = b24(
+        "call",
+        "batch",
+        "--params",
+        '{"cmd": {"x": "im.message.add?DIALOG_ID=1&MESSAGE=hi"}}',
+        "--confirm-write",
+    )
+    assert r.code == 3 and "outside the enabled packs" in r.stderr
