@@ -447,7 +447,7 @@ def run_demo(
     env = f"B24_SQLITE_PATH={run_dir / 'b24.sqlite'}"
     out.p(f"\nAudit exported to {run_dir / 'audit.jsonl'} ({n} lines). Inspect it with:")
     out.p(f"  [bold]{env} b24 audit tail[/]")
-    out.p(f"  [bold]{env} b24 review list --all[/]")
+    out.p(f"  [bold]{env} b24 review list --status executed[/]")
     out.p(f"done in {summary['seconds']} s")
     client.close()
     return summary
