@@ -13,6 +13,7 @@ The client builds secret-free URLs (`/rest/METHOD`, `/rest/api/METHOD`); the aut
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import hashlib
 import json
 import logging
@@ -75,7 +76,11 @@ class TokenPair:
 
 @runtime_checkable
 class TokenStore(Protocol):
-    """Where rotated OAuth tokens live. `seed` identifies the configured refresh token the stored pair descends from."""
+    """Where rotated OAuth tokens live. `seed` identifies the configured refresh token the stored pair descends from.
+
+    A store may also offer `acquire_lock(blocking) -> bool` / `release_lock()`: a lock shared by every process
+    using it, held while one of them refreshes (the file store uses `flock`).
+    """
 
     def load(self, seed: str) -> TokenPair | None: ...
 
@@ -106,6 +111,7 @@ class FileTokenStore:
 
     def __init__(self, path: str | Path = ".runtime/b24_tokens.json") -> None:
         self.path = Path(path)
+        self._lock_fds: list[int] = []
 
     def load(self, seed: str) -> TokenPair | None:
         try:
@@ -118,6 +124,24 @@ class FileTokenStore:
         register_secret(pair.access_token)
         register_secret(pair.refresh_token)
         return pair
+
+    def acquire_lock(self, blocking: bool = True) -> bool:
+        """Exclusive lock shared by every process using this file (held while one of them refreshes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._lock_fds.append(fd)
+        return True
+
+    def release_lock(self) -> None:
+        if self._lock_fds:
+            fd = self._lock_fds.pop()
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     def save(self, seed: str, pair: TokenPair) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -259,6 +283,15 @@ class OAuthAuth(httpx.Auth):
         self.store.save(self._seed, pair)
         log.info("OAuth access token refreshed at %s (expired_token)", self.oauth_server)
 
+    def _store_lock(self, *, blocking: bool) -> bool:
+        acquire = getattr(self.store, "acquire_lock", None)
+        return True if acquire is None else bool(acquire(blocking))
+
+    def _store_unlock(self) -> None:
+        release = getattr(self.store, "release_lock", None)
+        if release is not None:
+            release()
+
     def _reload_from_store(self, used: str) -> bool:
         """Another process may have refreshed already: take its pair when it differs from the token we used."""
         stored = self.store.load(self._seed)
@@ -277,10 +310,14 @@ class OAuthAuth(httpx.Auth):
         if not _is_expired_token(response):
             return
         with self._lock:
-            if self._pair.access_token == used and not self._reload_from_store(used):
-                refresh = yield self._refresh_request()
-                refresh.read()
-                self._apply_refresh(refresh)
+            self._store_lock(blocking=True)
+            try:
+                if self._pair.access_token == used and not self._reload_from_store(used):
+                    refresh = yield self._refresh_request()
+                    refresh.read()
+                    self._apply_refresh(refresh)
+            finally:
+                self._store_unlock()
         yield self._with_token(request, self._pair.access_token)
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
@@ -299,11 +336,14 @@ class OAuthAuth(httpx.Auth):
             # the thread lock also excludes sync callers and other event loops; poll it without blocking the loop
             while not self._lock.acquire(blocking=False):
                 await asyncio.sleep(0.005)
+            while not self._store_lock(blocking=False):  # another process is refreshing
+                await asyncio.sleep(0.01)
             try:
                 if self._pair.access_token == used and not self._reload_from_store(used):
                     refresh = yield self._refresh_request()
                     await refresh.aread()
                     self._apply_refresh(refresh)
             finally:
+                self._store_unlock()
                 self._lock.release()
         yield self._with_token(request, self._pair.access_token)

@@ -372,3 +372,38 @@ def test_webhook_auth_object_works_directly(emu: Emulator) -> None:
     ) as client:
         assert client.call("user.current").result["ID"] == str(emu.config.user_id)
     assert time.time() > 0
+
+
+@pytest.mark.slow
+def test_processes_sharing_the_token_file_refresh_once(emu: Emulator, tmp_path) -> None:
+    import multiprocessing as mp
+
+    from ._oauth_worker import call_once
+
+    client_id, secret = emu.oauth.register_app(scopes={"crm"})
+    issued = emu.oauth.issue_tokens(client_id)
+    tokens = {
+        "access_token": issued["access_token"],
+        "refresh_token": issued["refresh_token"],
+        "client_id": client_id,
+        "client_secret": secret,
+    }
+    emu.oauth.expire_all()
+    before = emu.store.count("oauth_token")
+    ctx = mp.get_context("spawn")
+    with emu.serve() as base_url:
+        barrier, out = ctx.Barrier(4), ctx.Queue()
+        procs = [
+            ctx.Process(
+                target=call_once, args=(base_url, tokens, str(tmp_path / "tokens.json"), barrier, out)
+            )
+            for _ in range(4)
+        ]
+        for p in procs:
+            p.start()
+        results = [out.get(timeout=120) for _ in procs]
+        for p in procs:
+            p.join(timeout=30)
+    assert [r[0] for r in results] == ["ok"] * 4, results
+    assert sum(r[1] for r in results) == 1  # one process refreshed, three picked the rotated pair up
+    assert emu.store.count("oauth_token") == before + 1
