@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route as SRoute
 
 from ._auth import authenticate_token, authenticate_webhook
@@ -170,6 +170,3 @@ def drop_aware(app: Any) -> Any:
             transport.close()
 
     return asgi
-
-
-_ = JSONResponse

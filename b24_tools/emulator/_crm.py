@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import ApiError, bad_id_legacy, not_found_legacy
-from ._paging import PAGE, page_rows, parse_start
+from ._paging import page_rows, parse_start
 from ._query import build_order, build_where, parse_filter
 from ._registry import Answer, Ctx, Registry
 from ._schema import MULTIFIELD_TYPES, EntitySpec, FieldDef, camel, coerce, crm_spec, render_legacy_value
@@ -474,4 +474,3 @@ def register_crm(reg: Registry) -> None:
             reg.add(f"crm.{kind}.{op}", fn, scope="crm", write=write, pack="core")
     for op, fn in _item_handlers().items():
         reg.add(f"crm.item.{op}", fn, scope="crm", write=op in ("add", "update", "delete"), pack="core")
-    _ = PAGE

@@ -123,9 +123,15 @@ class Emulator:
         port: int = 0,
         certfile: str | Path | None = None,
         keyfile: str | Path | None = None,
+        *,
+        allow_remote: bool = False,
     ) -> Iterator[str]:
-        """Serve on a real socket (uvicorn thread); yields the base URL. Loopback by default."""
+        """Serve on a real socket (uvicorn thread); yields the base URL. Loopback only unless `allow_remote`."""
+        from .._settings import is_loopback_host
         from ._server import serve_in_thread
+
+        if not allow_remote and not is_loopback_host(host):
+            raise ValueError(f"{host} is not a loopback address; pass allow_remote=True to serve on it")
 
         previous = self.base_url
         with serve_in_thread(self.app, host=host, port=port, certfile=certfile, keyfile=keyfile) as url:

@@ -97,3 +97,8 @@ def test_cli_serve_prints_the_webhook_url_and_keeps_state(tmp_path: Path) -> Non
         proc.wait(timeout=10)
     with Emulator(db) as again:
         assert again.count("lead") == 7
+
+
+def test_serve_refuses_a_non_loopback_host_unless_allowed(emu: Emulator) -> None:
+    with pytest.raises(ValueError, match="loopback"), emu.serve(host="0.0.0.0"):
+        pass

@@ -181,3 +181,16 @@ def test_legacy_only_method_is_unknown_in_rest_v3(v3: httpx.Client) -> None:
 def test_openapi_lists_the_v3_methods(v3: httpx.Client) -> None:
     paths = v3.get("rest.documentation.openapi").json()["result"]["paths"]
     assert "/tasks.task.add" in paths and "/tasks.task.list" in paths
+
+
+def test_rest_v3_with_application_auth_in_the_body(emu: Emulator) -> None:
+    client_id, _ = emu.oauth.register_app(scopes={"task"})
+    token = emu.oauth.issue_tokens(client_id)["access_token"]
+    with emu.http() as h:
+        r = h.post(
+            "/rest/api/tasks.task.add",
+            json={"auth": token, "fields": {"title": "app", "creatorId": 1, "responsibleId": 1}},
+        )
+        assert r.status_code == 200 and r.json()["result"]["item"]["title"] == "app"
+        bad = h.post("/rest/api/tasks.task.get", json={"auth": "nope", "id": 1})
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "NO_AUTH_FOUND"

@@ -8,7 +8,7 @@ from typing import Any
 from .._errors import ApiError
 from .._paging import page_rows, parse_start
 from .._query import build_order, build_where, parse_filter
-from .._registry import Answer, Ctx, Registry, normalize_method
+from .._registry import Answer, Ctx, Registry
 from .._schema import EntitySpec, FieldDef, render_legacy_value
 
 __all__ = ["register", "USER_SPEC", "render_user"]
@@ -165,4 +165,3 @@ def register(reg: Registry) -> None:
     reg.add("method.get", method_get, scope="basic", pack="diagnostics")
     reg.add("feature.get", feature_get, scope="basic", pack="diagnostics")
     reg.add("app.info", app_info, scope="basic", app_only=True, pack="diagnostics")
-    _ = normalize_method
