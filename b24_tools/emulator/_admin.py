@@ -99,7 +99,38 @@ def admin_routes(portal: Portal) -> list[Route]:
         portal.oauth.expire_all()
         return JSONResponse({"result": True})
 
+    async def seed(request: Request) -> Response:
+        from ._seed import seed as run_seed
+
+        body = await _body(request)
+        counts = {k: int(body.get(k, 0)) for k in ("leads", "deals", "contacts", "companies", "tasks")}
+        added = run_seed(portal, **counts, users=int(body.get("users", 5)), seed=int(body.get("seed", 42)))
+        return JSONResponse(added)
+
+    async def oauth_apps(request: Request) -> Response:
+        body = await _body(request)
+        scopes = body.get("scopes")
+        client_id, secret = portal.oauth.register_app(scopes=set(scopes) if scopes is not None else None)
+        tokens = portal.oauth.issue_tokens(client_id, int(body.get("user_id", 1)))
+        return JSONResponse({"client_id": client_id, "client_secret": secret, "tokens": tokens,
+                             "application_token": portal.oauth.application_token(client_id)})  # fmt: skip
+
+    async def outgoing(request: Request) -> Response:
+        from ._events import is_loopback_url
+
+        body = await _body(request)
+        handler = str(body.get("handler") or "")
+        if not body.get("event") or not is_loopback_url(handler):
+            return JSONResponse(
+                {"error": "INVALID_HOOK", "error_description": "event and a loopback handler"}, 400
+            )
+        binding = portal.events.bind(str(body["event"]), handler)
+        return JSONResponse({"id": binding, "application_token": portal.events.outgoing_application_token})
+
     return [
+        Route("/_emulator/seed", seed, methods=["POST"]),
+        Route("/_emulator/oauth/apps", oauth_apps, methods=["POST"]),
+        Route("/_emulator/events/outgoing", outgoing, methods=["POST"]),
         Route("/_emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/stats/reset", stats_reset, methods=["POST"]),

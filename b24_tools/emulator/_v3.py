@@ -52,6 +52,8 @@ async def handle_v3(
     portal: Portal, ctx: Ctx, request: Request, params: dict[str, Any], raw: bytes, start: float, perf0: float
 ) -> Response:
     method = ctx.method
+    if method == "batch":
+        return _batch(portal, ctx, params, start, perf0)
     mdef = V3_REGISTRY.get(method)
     if mdef is None:
         raise ApiError(
@@ -114,3 +116,47 @@ async def handle_v3(
         portal.stats.dropped += 1
         raise DropConnection()
     return _resp(body, 200, headers)
+
+
+def _batch(portal: Portal, ctx: Ctx, params: dict[str, Any], start: float, perf0: float) -> Response:
+    """REST 3.0 batch: a JSON array of `{"method", "query"}`; `result` lists the answers in order (rest-v3.md#batch).
+
+    The docs do not show a failing element; here the first failure answers for the whole batch (v3 dialect).
+    """
+    calls = params.get("__body__")
+    if not isinstance(calls, list):
+        raise ApiError(
+            "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION", "Batch body must be a JSON array", 400
+        )
+    if len(calls) > 50:
+        raise ApiError("ERROR_BATCH_LENGTH_EXCEEDED", "Max batch length exceeded", 400)
+    results = []
+    processing = 0.0
+    for call in calls:
+        if not isinstance(call, dict) or not isinstance(call.get("method"), str):
+            raise ApiError(
+                "BITRIX_REST_V3_EXCEPTION_VALIDATION_REQUESTVALIDATIONEXCEPTION",
+                "Each call needs a method",
+                400,
+            )
+        name = str(call["method"]).lower()
+        mdef = V3_REGISTRY.get(name)
+        if mdef is None or name == "batch":
+            raise ApiError(
+                "BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION", f"Method '{name}' not found", 404
+            )
+        if not mdef.allowed(ctx.scopes):
+            raise ApiError("BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", "Insufficient scope", 403)
+        inner = portal.inner_ctx(ctx, name)
+        query = call.get("query") if isinstance(call.get("query"), dict) else {}
+        t0 = time.perf_counter()
+        with portal.store.lock:
+            raw = mdef.handler(inner, dict(query))
+        spent = time.perf_counter() - t0
+        processing += spent
+        portal.operating.add(ctx.auth_key, name, max(spent, 1e-4))
+        portal._publish(inner, query)
+        results.append(raw.result if isinstance(raw, Answer) else raw)
+    duration = max(time.perf_counter() - perf0, processing)
+    body = success_body(results, time_block(portal.clock, start, processing, duration, 0.0, None))
+    return _resp(body, 200)

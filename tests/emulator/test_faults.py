@@ -118,3 +118,23 @@ def test_admin_endpoint_moves_the_portal_and_advances_the_clock(emu: Emulator) -
 def test_unknown_fault_kind_is_refused(emu: Emulator) -> None:
     with pytest.raises(ValueError, match="unknown fault kind"):
         emu.faults.add("x", "meteor")
+
+
+def test_admin_endpoint_seeds_registers_apps_and_outgoing_hooks(emu: Emulator, receiver) -> None:
+    with emu.http() as admin:
+        assert admin.post("/_emulator/seed", json={"leads": 7, "users": 2}).json()["leads"] == 7
+        app = admin.post("/_emulator/oauth/apps", json={"scopes": ["crm"]}).json()
+        r = admin.post("/rest/crm.lead.list", json={"auth": app["tokens"]["access_token"]})
+        assert r.json()["total"] == 7
+        hook = admin.post(
+            "/_emulator/events/outgoing", json={"event": "ONCRMLEADADD", "handler": receiver.url}
+        ).json()
+        admin.post(f"/rest/1/{emu.config.webhook_code}/crm.lead.add", json={"fields": {"TITLE": "x"}})
+        assert (
+            admin.post(
+                "/_emulator/events/outgoing", json={"event": "X", "handler": "https://example.com"}
+            ).status_code
+            == 400
+        )
+    emu.events.wait_idle()
+    assert receiver.payloads()[0]["auth"]["application_token"] == hook["application_token"]

@@ -194,3 +194,15 @@ def test_rest_v3_with_application_auth_in_the_body(emu: Emulator) -> None:
         assert r.status_code == 200 and r.json()["result"]["item"]["title"] == "app"
         bad = h.post("/rest/api/tasks.task.get", json={"auth": "nope", "id": 1})
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "NO_AUTH_FOUND"
+
+
+def test_rest_v3_batch_is_a_json_array_of_method_and_query(v3: httpx.Client) -> None:
+    # api-reference/rest-v3.md#batch
+    for t in ("one", "two"):
+        v3.post("tasks.task.add", json={"fields": {"title": t, "creatorId": 1, "responsibleId": 1}})
+    calls = [{"method": "tasks.task.get", "query": {"id": i, "select": ["id", "title"]}} for i in (2, 1)]
+    body = v3.post("batch", json=calls).json()
+    assert body["result"] == [{"item": {"id": 2, "title": "two"}}, {"item": {"id": 1, "title": "one"}}]
+    old_style = v3.post("batch", json={"cmd": {"a": "tasks.task.get?id=1"}})
+    assert old_style.status_code == 400
+    assert old_style.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION"
