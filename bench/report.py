@@ -333,6 +333,39 @@ def _export_section(export: dict, meta: dict, img: str) -> list[str]:
     return lines
 
 
+def _operating_section(op: dict) -> list[str]:
+    n = op["n"]
+    lines = [
+        f"### 1b. When the operating-time budget runs out (N = {n:,})",
+        "",
+        "A portal also limits the server time each method may use: 480 s per method per 10 minutes "
+        "(limits.md), after which it answers `OPERATION_TIME_LIMIT` (HTTP 429). Counted list pages (`start >= 0`) "
+        "are expensive (huge-data.md), so a big export by offsets runs out of budget. To show what each client "
+        "does then without waiting for it, this run lets the emulator account the modelled cost in full but not "
+        "sleep it (`cost_sleep_scale=0`); one run per client (a behaviour check, not a timing). The ID-cursor "
+        "clients (b24-tools fast and parallel, b24pysdk as_list_fast) never count, spend next to nothing of "
+        "the budget and complete: section 1 runs them at this N with the cost model on.",
+        "",
+        "| client | outcome | records returned | HTTP requests | OPERATION_TIME_LIMIT answers | what the caller sees |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for r in op["runs"]:
+        if r["status"] == "ok":
+            outcome, seen = "complete", "all records"
+        elif r.get("exported") is not None:
+            outcome = "**silently incomplete**"
+            seen = f"{r['exported']:,} of {n:,} records and no error"
+        else:
+            outcome = "error raised"
+            seen = (r.get("reason") or "").replace("client error: ", "").replace("|", "/")[:160]
+        returned = "–" if r.get("exported") is None else f"{r['exported']:,}"
+        lines.append(
+            f"| {r['label']} | {outcome} | {returned} | {_int(r['http_requests'])} | "
+            f"{_int(r.get('operating_blocked'))} | {seen} |"
+        )
+    return lines + [""]
+
+
 def _write_section(write: dict, meta: dict) -> list[str]:
     lines = [f"## 2. Bulk write: {meta.get('write_n', 1000):,} × `crm.lead.add`", ""]
     lines += [
@@ -402,6 +435,7 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
     meta = _load(results_dir / "meta.json") or {}
     export = _load(results_dir / "export.json")
     write = _load(results_dir / "write.json")
+    operating = _load(results_dir / "operating.json")
     limiter = _load(results_dir / "limiter.json")
     _charts(results_dir, export, limiter)
     intro = BENCH_DIR / "report_intro.md"
@@ -435,6 +469,8 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
     img = os.path.relpath(results_dir.resolve(), out.resolve().parent)
     if export:
         lines += _export_section(export, meta, img)
+    if operating:
+        lines += _operating_section(operating)
     if write:
         lines += _write_section(write, meta)
     if limiter:

@@ -24,7 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 import report  # noqa: E402
 
-SECTIONS = ("export", "write", "limiter", "companions")
+SECTIONS = ("export", "operating", "write", "limiter", "companions")
+# The operating-time check: which clients finish a big export when the portal's operating-time budget counts.
+OPERATING_CLIENTS = (
+    "b24tools_fast",
+    "b24tools_offset",
+    "fast_bitrix24",
+    "b24pysdk_as_list",
+    "b24pysdk_as_list_fast",
+)
 # Other issues' benchmark scripts: run when present, their results/*.md included in the report.
 COMPANIONS = ("footprint.py", "approval_overhead.py")
 
@@ -119,6 +127,22 @@ def main(argv: list[str] | None = None) -> int:
                     "skipped": skipped,
                     "limit_lines": [h.limit_line(n) for n in ns],
                     "clients": [_client_meta(c) for c in export_clients],
+                },
+            )
+        if "operating" in only:
+            op_n = max(ns)
+            op_clients = [c for c in export_clients if c.key in OPERATING_CLIENTS]
+            op_clients = [dataclasses.replace(c, max_n=None) for c in op_clients]
+            op_config = h.bench_emulator_config(cost_sleep_scale=0.0)
+            log(f"operating-time check at N={op_n}: {len(op_clients)} clients, cost accounted, not slept")
+            runs = h.run_export_round(emu, op_clients, op_n, 1, tls=tls, config=op_config, log=log)
+            h.dump(
+                results_dir / "operating.json",
+                {
+                    "n": op_n,
+                    "config": op_config,
+                    "runs": runs,
+                    "clients": [_client_meta(c) for c in op_clients],
                 },
             )
         if "write" in only and write_clients:
