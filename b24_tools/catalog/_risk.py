@@ -24,7 +24,7 @@ METHOD_NAME_RE = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
 _DESTRUCTIVE = (
     "delete", "remove", "unbind", "unregister", "clear", "stop", "terminate", "kill", "purge", "erase",
     "truncate", "drop", "markdeleted", "recyclebin", "wipe", "destroy", "revoke", "uninstall", "unlink",
-    "reset", "unset", "deactivate", "disapprove", "unpublic", "unbinding", "forcedelete", "leave",
+    "reset", "unset", "deactivate", "disapprove", "unpublic", "unbinding", "forcedelete", "leave", "merge",
 )
 # fmt: on
 # Verbs that change data but can be corrected.
@@ -34,7 +34,7 @@ _WRITE = (
     "rename", "restore", "share", "upload", "send", "save", "attach", "modify", "edit", "change", "pin",
     "unpin", "mark", "read", "unread", "mute", "unmute", "renew", "delegate", "activate", "approve",
     "defer", "pause", "resume", "cancel", "conduct", "enable", "disable", "notify", "answer", "hide",
-    "show", "transfer", "join", "open", "close", "archive", "execute", "trigger", "expose", "merge", "pay",
+    "show", "transfer", "join", "open", "close", "archive", "execute", "trigger", "expose", "pay", "unfavorite",
     "unpay", "commit", "command", "like", "confirm", "end", "subscribe", "unsubscribe", "skip", "spam",
     "intercept", "silent", "clone", "up", "down", "favorite", "resolve", "debug", "invite", "request",
     "apply", "forward", "reply", "call", "recall", "vote", "writing", "reading", "fill", "publication",
@@ -85,7 +85,7 @@ _EXCEPTIONS: dict[str, Risk] = {
     "payment": "read",
 }
 # Collection setters that replace the whole set (links or rows not listed are dropped).
-_OVERWRITE_PARENTS = {"items", "productrows", "rows", "contacts", "bindings", "members", "fields_set"}
+_OVERWRITE_PARENTS = {"items", "productrows", "rows", "contacts", "bindings", "members", "blocks"}
 # Whole-name overrides for names whose last segment misleads.
 _NAME_OVERRIDES: dict[str, Risk] = {
     "event.offline.get": "destructive",  # clear=1 by default deletes the returned events (see risk_for)

@@ -141,6 +141,8 @@ def test_unknown_and_malformed_names_are_not_found():
         ("crm.deal.contact.add", "write"),
         ("imconnector.delete.messages", "destructive"),
         ("im.dialog.read.all", "write"),
+        ("crm.entity.mergebatch", "destructive"),  # merging removes the duplicates
+        ("crm.timeline.layout.blocks.set", "destructive"),  # replaces the whole set of blocks
         ("timeman.status", "read"),
         ("user.current", "read"),
         ("server.time", "read"),
