@@ -53,7 +53,7 @@ async def read_params(request: Request, *, json_only: bool = False) -> tuple[dic
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     params: dict[str, Any] = {}
     if not json_only:
-        params.update(decode_pairs(parse_qsl(request.url.query, keep_blank_values=True)))
+        _merge(params, decode_pairs(parse_qsl(request.url.query, keep_blank_values=True)))
     if not body:
         return params, body
     if ctype == "application/json" or (json_only and ctype in ("", "text/plain")) or body[:1] in (b"{", b"["):
@@ -84,7 +84,15 @@ async def read_params(request: Request, *, json_only: bool = False) -> tuple[dic
                 pairs.append((key, {"filename": value.filename, "size": len(content), "content": content}))
             else:
                 pairs.append((key, value))
-        params.update(decode_pairs(pairs))
+        _merge(params, decode_pairs(pairs))
         return params, body
-    params.update(decode_pairs(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)))
+    _merge(params, decode_pairs(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)))
     return params, body
+
+
+def _merge(params: dict[str, Any], decoded: Any) -> None:
+    """PHP-positional bodies (`0=5&1[TITLE]=x`) decode to a list: keep it whole under `__body__`."""
+    if isinstance(decoded, list):
+        params["__body__"] = decoded
+    else:
+        params.update(decoded)

@@ -206,3 +206,15 @@ def test_rest_v3_batch_is_a_json_array_of_method_and_query(v3: httpx.Client) -> 
     old_style = v3.post("batch", json={"cmd": {"a": "tasks.task.get?id=1"}})
     assert old_style.status_code == 400
     assert old_style.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_INVALIDSELECTEXCEPTION"
+
+
+def test_checklist_positional_form_body(http: httpx.Client) -> None:
+    tid = http.post("tasks.task.add", json={"fields": {"TITLE": "t", "RESPONSIBLE_ID": 1}}).json()["result"][
+        "task"
+    ]["id"]
+    r = http.post("task.checklistitem.add", data={"0": tid, "1[TITLE]": "from a form"})
+    assert isinstance(r.json()["result"], int)
+    assert (
+        http.post("task.checklistitem.getlist", data={"TASKID": tid}).json()["result"][0]["TITLE"]
+        == "from a form"
+    )
