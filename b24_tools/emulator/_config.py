@@ -24,6 +24,8 @@ class EmulatorConfig:
     Limits follow settings/performance/limits.md (leaky bucket X burst / Y per second, 503; operating time per
     method per webhook/app in ten one-minute baskets, 429). The cost model follows settings/performance/huge-data.md:
     a counted list (`start >= 0`) costs time proportional to the table size and the offset; `start=-1` does not.
+    With `cost_model` on, that cost counts toward `time.processing`/`operating`; it is also slept (times
+    `cost_sleep_scale`) only when latency is on, so tests without latency stay fast.
     """
 
     webhook_code: str = "emulator-secret-code"
@@ -41,7 +43,7 @@ class EmulatorConfig:
     count_cost_per_row: float = 2.1e-5
     offset_cost_per_row: float = 1.0e-5
     page_cost: float = 0.0
-    cost_sleep_scale: float = 1.0  # how much of the modelled cost is actually slept (0 = only accounted)
+    cost_sleep_scale: float = 1.0  # share of the modelled cost slept when latency is on (never when it is off)
     member_id: str = "emulator-member-0001"
     timezone_offset: str = "+00:00"
     extra_webhooks: dict[str, tuple[int, set[str] | None]] = field(default_factory=dict)

@@ -89,7 +89,9 @@ class Portal:
         if counted:
             self.operating.add(ctx.auth_key, method, max(processing, 1e-4))
         self._publish(ctx, params)
-        sleep = answer.cost * self.config.cost_sleep_scale + per_record
+        # the modelled list cost always counts as processing/operating, but is slept only when latency is on
+        latency_on = self.config.latency_ms > 0 or self.config.per_record_latency_ms > 0
+        sleep = (answer.cost * self.config.cost_sleep_scale if latency_on else 0.0) + per_record
         return answer, processing, sleep
 
     def _publish(self, ctx: Ctx, params: dict[str, Any]) -> None:
