@@ -6,6 +6,7 @@
     b24 review edit PLAN_ID --params JSON     re-validated, re-checked, re-hashed, then executed
     b24 review reject PLAN_ID --reason TEXT
     b24 review recover                        finish plans whose process died after the decision
+    b24 review resolve PLAN_ID --happened|--not-happened   settle an unknown_outcome plan
     b24 audit tail [-n 20] [--plan PLAN_ID]   b24 audit export [PATH]
 
 Rich tables on a terminal, JSON when piped or with --json. Exit codes as every `b24` command (0 ok, 3 refused /
@@ -43,8 +44,16 @@ audit_app = typer.Typer(help="Tail or export the audit trail.", no_args_is_help=
 _JSON = typer.Option(False, "--json", help="Print JSON (default when piped)")
 _EMU = typer.Option(False, "--emulator", help="Execute against the local emulator (.runtime/emulator.sqlite)")
 _REVIEWER = typer.Option(None, "--reviewer", help="Who decides (default cli:<user>)", envvar="B24_REVIEWER")
-_EXIT_FOR = {"executed": 0, "replayed": 0, "rejected": 0, "pending": EXIT_PENDING, "expired": EXIT_REFUSED,
-             "refused": EXIT_REFUSED, "failed": EXIT_API, "unknown_outcome": EXIT_UNKNOWN}
+_EXIT_FOR = {
+    "executed": 0,
+    "replayed": 0,
+    "rejected": 0,
+    "pending": EXIT_PENDING,
+    "expired": EXIT_REFUSED,
+    "refused": EXIT_REFUSED,
+    "failed": EXIT_API,
+    "unknown_outcome": EXIT_UNKNOWN,
+}
 
 
 def _reviewer(name: str | None) -> str:
@@ -87,10 +96,18 @@ def _ago(ts: float | None) -> str:
 
 def _plan_row(plan: Any) -> dict[str, Any]:
     return {
-        "plan_id": plan.plan_id, "status": plan.status, "risk": plan.risk, "method": plan.method,
-        "kind": plan.kind, "summary": plan.summary, "requested_by": plan.requested_by,
-        "created_at": plan.created_at, "expires_at": plan.expires_at, "decided_by": plan.decided_by,
-        "thread_id": plan.thread_id, "idempotency_key": plan.idempotency_key,
+        "plan_id": plan.plan_id,
+        "status": plan.status,
+        "risk": plan.risk,
+        "method": plan.method,
+        "kind": plan.kind,
+        "summary": plan.summary,
+        "requested_by": plan.requested_by,
+        "created_at": plan.created_at,
+        "expires_at": plan.expires_at,
+        "decided_by": plan.decided_by,
+        "thread_id": plan.thread_id,
+        "idempotency_key": plan.idempotency_key,
     }
 
 
@@ -103,8 +120,15 @@ def _render_plans(rows: list[dict[str, Any]]) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         style = {"destructive": "bold red", "write": "yellow"}.get(r["risk"], "")
-        table.add_row(r["plan_id"], r["status"], f"[{style}]{r['risk']}[/]" if style else r["risk"], r["summary"],
-                      r["requested_by"], _ago(r["created_at"]), _ago(r["expires_at"]))
+        table.add_row(
+            r["plan_id"],
+            r["status"],
+            f"[{style}]{r['risk']}[/]" if style else r["risk"],
+            r["summary"],
+            r["requested_by"],
+            _ago(r["created_at"]),
+            _ago(r["expires_at"]),
+        )
     Console().print(table)
 
 
@@ -130,14 +154,22 @@ def _render_view(view: dict[str, Any]) -> None:
         for col in ("path", "old", "new"):
             diff.add_column(col)
         for d in view["diff"]:
-            diff.add_row(d["path"], json.dumps(d["old"], ensure_ascii=False), json.dumps(d["new"], ensure_ascii=False))
+            diff.add_row(
+                d["path"], json.dumps(d["old"], ensure_ascii=False), json.dumps(d["new"], ensure_ascii=False)
+            )
         console.print(diff)
     events = Table(title="audit")
     for col in ("time", "event", "actor", "decision", "outcome", "error"):
         events.add_column(col, overflow="fold")
     for e in view["events"]:
-        events.add_row(time.strftime("%H:%M:%S", time.gmtime(e["ts"])), e["event"], str(e.get("actor") or ""),
-                       str(e.get("decision") or ""), str(e.get("outcome") or ""), str(e.get("error") or ""))
+        events.add_row(
+            time.strftime("%H:%M:%S", time.gmtime(e["ts"])),
+            e["event"],
+            str(e.get("actor") or ""),
+            str(e.get("decision") or ""),
+            str(e.get("outcome") or ""),
+            str(e.get("error") or ""),
+        )
     console.print(events)
 
 
@@ -145,9 +177,15 @@ def _finish(res: Any, as_json: bool) -> None:
     out = {"status": res.status, "plan_id": res.plan_id, "result": res.result}
     if res.error:
         out["error"] = res.error
-    emit(out, as_json=as_json, render=lambda o: typer.echo(
-        f"{o['status']}: plan {o['plan_id']}" + (f" — {o['error']}" if o.get("error") else "")
-        + (f"\nresult: {o['result']}" if o.get("result") is not None else "")))
+    emit(
+        out,
+        as_json=as_json,
+        render=lambda o: typer.echo(
+            f"{o['status']}: plan {o['plan_id']}"
+            + (f" — {o['error']}" if o.get("error") else "")
+            + (f"\nresult: {o['result']}" if o.get("result") is not None else "")
+        ),
+    )
     code = _EXIT_FOR.get(res.status, 1)
     if code:
         raise typer.Exit(code)
@@ -165,8 +203,11 @@ def review_list(
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals() as approvals:
         if status:
-            plans = [p for p in approvals.list_plans(status=status)
-                     if (not risk or p.risk == risk) and (not method or p.method == method.lower())]
+            plans = [
+                p
+                for p in approvals.list_plans(status=status)
+                if (not risk or p.risk == risk) and (not method or p.method == method.lower())
+            ]
         else:
             plans = approvals.list_pending(risk=risk, method=method, requested_by=requested_by)
         emit([_plan_row(p) for p in plans], as_json=as_json, render=_render_plans)
@@ -181,8 +222,9 @@ def review_show(plan_id: str, json_: bool = _JSON) -> None:
 
 
 @review_app.command("approve")
-def review_approve(plan_id: str, reviewer: str | None = _REVIEWER, emulator: bool = _EMU,
-                   json_: bool = _JSON) -> None:
+def review_approve(
+    plan_id: str, reviewer: str | None = _REVIEWER, emulator: bool = _EMU, json_: bool = _JSON
+) -> None:
     """Approve a plan: it executes exactly once, here and now."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
@@ -191,8 +233,13 @@ def review_approve(plan_id: str, reviewer: str | None = _REVIEWER, emulator: boo
 
 
 @review_app.command("edit")
-def review_edit(plan_id: str, params: str = typer.Option(..., "--params", help="New params as JSON (or @file)"),
-                reviewer: str | None = _REVIEWER, emulator: bool = _EMU, json_: bool = _JSON) -> None:
+def review_edit(
+    plan_id: str,
+    params: str = typer.Option(..., "--params", help="New params as JSON (or @file)"),
+    reviewer: str | None = _REVIEWER,
+    emulator: bool = _EMU,
+    json_: bool = _JSON,
+) -> None:
     """Replace a plan's params (validated and policy-checked again), then execute it."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json):
@@ -203,8 +250,12 @@ def review_edit(plan_id: str, params: str = typer.Option(..., "--params", help="
 
 
 @review_app.command("reject")
-def review_reject(plan_id: str, reason: str = typer.Option(..., "--reason", help="Why (shown to the requester)"),
-                  reviewer: str | None = _REVIEWER, json_: bool = _JSON) -> None:
+def review_reject(
+    plan_id: str,
+    reason: str = typer.Option(..., "--reason", help="Why (shown to the requester)"),
+    reviewer: str | None = _REVIEWER,
+    json_: bool = _JSON,
+) -> None:
     """Reject a plan; it never executes."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals() as approvals:
@@ -218,15 +269,36 @@ def review_recover(emulator: bool = _EMU, json_: bool = _JSON) -> None:
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
         results = approvals.recover()
-        emit([{"plan_id": r.plan_id, "status": r.status, "error": r.error} for r in results], as_json=as_json,
-             render=lambda rows: typer.echo("\n".join(f"{r['status']}: {r['plan_id']}" for r in rows)
-                                            or "nothing to recover"))
+        emit(
+            [{"plan_id": r.plan_id, "status": r.status, "error": r.error} for r in results],
+            as_json=as_json,
+            render=lambda rows: typer.echo(
+                "\n".join(f"{r['status']}: {r['plan_id']}" for r in rows) or "nothing to recover"
+            ),
+        )
+
+
+@review_app.command("resolve")
+def review_resolve(plan_id: str,
+                   happened: bool = typer.Option(..., "--happened/--not-happened",
+                                                 help="What you found in the portal for an unknown_outcome plan"),
+                   result: str | None = typer.Option(None, "--result", help="The portal's result as JSON (e.g. the ID)"),
+                   reviewer: str | None = _REVIEWER, json_: bool = _JSON) -> None:
+    """Settle an unknown_outcome plan after checking the portal (recorded in the ledger and the audit)."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json):
+        value = parse_json_option(result, name="--result", default=None) if result else None
+        with _approvals() as approvals:
+            res = approvals.resolve(plan_id, happened=happened, reviewer=_reviewer(reviewer), result=value)
+    _finish(res, as_json)
 
 
 @audit_app.command("tail")
-def audit_tail(n: int = typer.Option(20, "-n", "--lines", help="How many events"),
-               plan: str | None = typer.Option(None, "--plan", help="Only this plan's events"),
-               json_: bool = _JSON) -> None:
+def audit_tail(
+    n: int = typer.Option(20, "-n", "--lines", help="How many events"),
+    plan: str | None = typer.Option(None, "--plan", help="Only this plan's events"),
+    json_: bool = _JSON,
+) -> None:
     """The latest audit events."""
     as_json = want_json(json_)
 
@@ -238,9 +310,17 @@ def audit_tail(n: int = typer.Option(20, "-n", "--lines", help="How many events"
         for col in ("time", "event", "actor", "method", "plan_id", "decision", "outcome", "error", "ms"):
             table.add_column(col, overflow="fold")
         for e in rows:
-            table.add_row(time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e["ts"])), e["event"], str(e.get("actor") or ""),
-                          str(e.get("method") or ""), str(e.get("plan_id") or ""), str(e.get("decision") or ""),
-                          str(e.get("outcome") or ""), str(e.get("error") or ""), str(e.get("duration_ms") or ""))
+            table.add_row(
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e["ts"])),
+                e["event"],
+                str(e.get("actor") or ""),
+                str(e.get("method") or ""),
+                str(e.get("plan_id") or ""),
+                str(e.get("decision") or ""),
+                str(e.get("outcome") or ""),
+                str(e.get("error") or ""),
+                str(e.get("duration_ms") or ""),
+            )
         Console().print(table)
 
     with handle_errors(as_json=as_json), _approvals() as approvals:
@@ -248,13 +328,17 @@ def audit_tail(n: int = typer.Option(20, "-n", "--lines", help="How many events"
 
 
 @audit_app.command("export")
-def audit_export(path: str | None = typer.Argument(None, help="Target JSONL (default B24_AUDIT_FILE)"),
-                 json_: bool = _JSON) -> None:
+def audit_export(
+    path: str | None = typer.Argument(None, help="Target JSONL (default B24_AUDIT_FILE)"), json_: bool = _JSON
+) -> None:
     """Write every audit event as JSONL (ts, actor, method, risk, params, plan_id, idempotency_key, decision,
     outcome, error, duration_ms)."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals() as approvals:
         target = path or str(load_settings().audit_file)
         count = approvals.audit.export(target)
-        emit({"path": target, "events": count}, as_json=as_json,
-             render=lambda o: typer.echo(f"wrote {o['events']} events to {o['path']}"))
+        emit(
+            {"path": target, "events": count},
+            as_json=as_json,
+            render=lambda o: typer.echo(f"wrote {o['events']} events to {o['path']}"),
+        )

@@ -32,7 +32,9 @@ class FakeClient:
     def _fault(self) -> str | None:
         return self.faults.pop(0) if self.faults else None
 
-    def call(self, method: str, params: dict[str, Any] | None = None, *, idempotency_key: str | None = None) -> Resp:
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, idempotency_key: str | None = None
+    ) -> Resp:
         params = dict(params or {})
         if method == "crm.lead.add":
             fault = self._fault()

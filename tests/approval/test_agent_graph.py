@@ -32,9 +32,13 @@ class ScriptedModel(GenericFakeChatModel):
 
 def test_graph_modules_import_without_a_model_or_portal(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "B24_SQLITE_PATH": str(tmp_path / "b24.sqlite"), "HOME": str(tmp_path)}
-    code = ("import runpy; a = runpy.run_path('graphs/agent.py'); e = runpy.run_path('graphs/executor.py');"
-            "print(type(a['agent']).__name__, e['graph'].name)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    code = (
+        "import runpy; a = runpy.run_path('graphs/agent.py'); e = runpy.run_path('graphs/executor.py');"
+        "print(type(a['agent']).__name__, e['graph'].name)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "CompiledStateGraph executor" in out.stdout
 
@@ -52,16 +56,30 @@ def test_agent_without_b24_model_raises_a_clear_error_when_invoked() -> None:
 def test_agent_write_tool_call_pauses_for_review_and_runs_once_after_approval(tmp_path) -> None:
     agent_mod = _load("agent")
     emu = Emulator()
-    model = ScriptedModel(messages=iter([
-        AIMessage(content="", tool_calls=[{"name": "crm_lead_add", "args": {"fields": {"TITLE": "Agent lead"}},
-                                           "id": "c1", "type": "tool_call"}]),
-        AIMessage(content="Created the lead."),
-    ]))
+    model = ScriptedModel(
+        messages=iter(
+            [
+                AIMessage(
+                    content="",
+                    tool_calls=[
+                        {
+                            "name": "crm_lead_add",
+                            "args": {"fields": {"TITLE": "Agent lead"}},
+                            "id": "c1",
+                            "type": "tool_call",
+                        }
+                    ],
+                ),
+                AIMessage(content="Created the lead."),
+            ]
+        )
+    )
     settings = B24Settings(sqlite_path=tmp_path / "b24.sqlite")
     with agent_mod.open_agent(settings, model=model, client=emu.client()) as agent:
         cfg = {"configurable": {"thread_id": "agent-1"}}
-        out = agent.invoke({"messages": [{"role": "user", "content": "add a lead"}]}, cfg, version="v2",
-                           durability="sync")
+        out = agent.invoke(
+            {"messages": [{"role": "user", "content": "add a lead"}]}, cfg, version="v2", durability="sync"
+        )
         [interrupt] = out.interrupts
         assert interrupt.value["action_requests"][0]["name"] == "crm_lead_add"
         assert interrupt.value["review_configs"][0]["allowed_decisions"] == ["approve", "edit", "reject"]
@@ -69,7 +87,8 @@ def test_agent_write_tool_call_pauses_for_review_and_runs_once_after_approval(tm
     with agent_mod.open_agent(settings, model=model, client=emu.client()) as agent:  # a new process, same DB
         snap = agent.get_state(cfg)
         assert snap.interrupts and snap.interrupts[0].id == interrupt.id
-        done = agent.invoke(Command(resume={interrupt.id: {"decisions": [{"type": "approve"}]}}), cfg,
-                            durability="sync")
+        done = agent.invoke(
+            Command(resume={interrupt.id: {"decisions": [{"type": "approve"}]}}), cfg, durability="sync"
+        )
     assert done["messages"][-1].content == "Created the lead."
     assert emu.count("lead", TITLE="Agent lead") == 1

@@ -92,14 +92,21 @@ def test_edit_is_revalidated_rehashed_and_diffed(make_approvals) -> None:
     with pytest.raises(B24ValidationError):
         approvals.edit(res.plan_id, {"fields": "not an object"}, reviewer="alice")
     assert approvals.get_plan(res.plan_id).status == "pending"  # a refused edit decides nothing
-    out = approvals.edit(res.plan_id, {"fields": {"TITLE": "ACME (checked)", "NAME": "Ann"}}, reviewer="alice")
+    out = approvals.edit(
+        res.plan_id, {"fields": {"TITLE": "ACME (checked)", "NAME": "Ann"}}, reviewer="alice"
+    )
     assert out.status == "executed"
     after = approvals.get_plan(res.plan_id)
     assert after.params_hash != before.params_hash and after.original_hash == before.params_hash
     assert after.decision == "edit"
     assert client.leads[1]["TITLE"] == "ACME (checked)" and client.leads[1]["ORIGIN_ID"].startswith("b24t-")
     view = approvals.show(res.plan_id)
-    assert {"path": "fields.TITLE", "old": "ACME order", "new": "ACME (checked)", "change": "changed"} in view.diff
+    assert {
+        "path": "fields.TITLE",
+        "old": "ACME order",
+        "new": "ACME (checked)",
+        "change": "changed",
+    } in view.diff
 
 
 def test_edit_is_rechecked_by_the_policy(make_approvals) -> None:

@@ -22,9 +22,13 @@ def env(tmp_path, monkeypatch):
     (tmp_path / ".runtime").mkdir()
     emu = Emulator(tmp_path / ".runtime" / "emulator.sqlite")
     emu.seed(leads=1)
-    with Approvals.open(client=emu.client(), policy=Policy(), sqlite_path=tmp_path / ".runtime" / "b24.sqlite") as a:
-        ids = [a.submit("crm.lead.add", {"fields": {"TITLE": f"CLI {i}"}}, requested_by="bot").plan_id
-               for i in range(3)]
+    with Approvals.open(
+        client=emu.client(), policy=Policy(), sqlite_path=tmp_path / ".runtime" / "b24.sqlite"
+    ) as a:
+        ids = [
+            a.submit("crm.lead.add", {"fields": {"TITLE": f"CLI {i}"}}, requested_by="bot").plan_id
+            for i in range(3)
+        ]
     yield {"ids": ids, "emu": emu, "tmp": tmp_path}
     emu.close()
 
@@ -49,8 +53,10 @@ def test_review_list_show_approve_edit_reject_and_audit(env) -> None:
 
     bad = runner.invoke(app, ["review", "edit", ids[1], "--params", "{nope", "--emulator"])
     assert bad.exit_code == 2 and "Invalid JSON" in bad.stderr
-    edited = runner.invoke(app, ["review", "edit", ids[1], "--params", '{"fields": {"TITLE": "CLI edited"}}',
-                                 "--emulator", "--json"])
+    edited = runner.invoke(
+        app,
+        ["review", "edit", ids[1], "--params", '{"fields": {"TITLE": "CLI edited"}}', "--emulator", "--json"],
+    )
     assert edited.exit_code == 0, edited.output
     assert env["emu"].count("lead", TITLE="CLI edited") == 1
 
@@ -65,8 +71,20 @@ def test_review_list_show_approve_edit_reject_and_audit(env) -> None:
     lines = (env["tmp"] / ".runtime" / "audit.jsonl").read_text().splitlines()
     assert exported["events"] == len(lines) > 5
     first = json.loads(lines[0])
-    assert list(first) == ["ts", "event", "actor", "method", "risk", "params", "plan_id", "idempotency_key",
-                           "decision", "outcome", "error", "duration_ms"]
+    assert list(first) == [
+        "ts",
+        "event",
+        "actor",
+        "method",
+        "risk",
+        "params",
+        "plan_id",
+        "idempotency_key",
+        "decision",
+        "outcome",
+        "error",
+        "duration_ms",
+    ]
     assert _json(runner.invoke(app, ["review", "recover", "--emulator", "--json"])) == []
 
 
@@ -81,3 +99,17 @@ def test_review_list_renders_a_table_on_a_terminal(env, monkeypatch) -> None:
     assert result.exit_code == 0 and "3 plan(s)" in result.stdout and "CLI 0" in result.stdout
     shown = CliRunner().invoke(app, ["review", "show", env["ids"][0]])
     assert shown.exit_code == 0 and "audit" in shown.stdout
+
+
+def test_review_resolve_settles_an_unknown_outcome_plan(env) -> None:
+    emu = env["emu"]
+    with Approvals.open(client=emu.client(max_retries=1), policy=Policy(),
+                        sqlite_path=env["tmp"] / ".runtime" / "b24.sqlite") as a:
+        res = a.submit("crm.lead.update", {"id": 1, "fields": {"TITLE": "Lost update"}})
+        emu.faults.add(method="crm.lead.update", kind="drop_after_commit")
+        assert a.approve(res.plan_id, reviewer="ann").status == "unknown_outcome"
+    runner = CliRunner()
+    parked = runner.invoke(app, ["review", "list", "--status", "unknown_outcome", "--json"])
+    assert [r["plan_id"] for r in _json(parked)] == [res.plan_id]
+    out = runner.invoke(app, ["review", "resolve", res.plan_id, "--happened", "--result", "true", "--json"])
+    assert out.exit_code == 0 and _json(out)["status"] == "executed"

@@ -30,7 +30,10 @@ SECRET = "xp-secret-" + uuid.uuid4().hex[:10]
 
 @pytest.fixture
 def served(tmp_path):
-    with Emulator(tmp_path / "portal.sqlite", EmulatorConfig(webhook_code=SECRET)) as emu, emu.serve() as _url:
+    with (
+        Emulator(tmp_path / "portal.sqlite", EmulatorConfig(webhook_code=SECRET)) as emu,
+        emu.serve() as _url,
+    ):
         yield emu
 
 
@@ -47,8 +50,9 @@ def _run(cfg: str, timeout: float = 60) -> Any:
 @pytest.mark.slow
 def test_plan_in_one_process_and_approve_in_another_executes_once(served, backend) -> None:
     title = "XP " + uuid.uuid4().hex[:6]
-    planned = _run(_cfg(backend, served, action="submit", method="crm.lead.add",
-                        params={"fields": {"TITLE": title}}))
+    planned = _run(
+        _cfg(backend, served, action="submit", method="crm.lead.add", params={"fields": {"TITLE": title}})
+    )
     assert planned["status"] == "pending"
     assert served.count("lead", TITLE=title) == 0
     done = _run(_cfg(backend, served, action="approve", plan_id=planned["plan_id"], reviewer="bob"))
@@ -61,17 +65,31 @@ def test_plan_in_one_process_and_approve_in_another_executes_once(served, backen
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stage", ["claimed", "called"])
-def test_kill_9_between_claim_and_completion_then_resume_no_duplicate_no_loss(served, backend, stage, tmp_path,
-                                                                              make_approvals) -> None:
+def test_kill_9_between_claim_and_completion_then_resume_no_duplicate_no_loss(
+    served, backend, stage, tmp_path, make_approvals
+) -> None:
     reviewer = make_approvals(served.client(max_retries=1))
     killed = 0
     for run in range(CRASH_RUNS):
         title = f"Crash {stage} {run} {uuid.uuid4().hex[:6]}"
         planned = reviewer.submit("crm.lead.add", {"fields": {"TITLE": title}})
         marker = tmp_path / f"marker-{stage}-{run}"
-        proc = subprocess.Popen([sys.executable, WORKER, _cfg(backend, served, action="approve_and_hang",
-                                 plan_id=planned.plan_id, stage=stage, marker=str(marker))],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                WORKER,
+                _cfg(
+                    backend,
+                    served,
+                    action="approve_and_hang",
+                    plan_id=planned.plan_id,
+                    stage=stage,
+                    marker=str(marker),
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.time() + 60
         while not marker.exists():
             assert proc.poll() is None, proc.stderr.read().decode()[-3000:]
@@ -88,18 +106,39 @@ def test_kill_9_between_claim_and_completion_then_resume_no_duplicate_no_loss(se
         assert served.count("lead", TITLE=title) == 1, "no duplicate, no loss"
         assert reviewer.recover() == []  # nothing left to do; a second recovery changes nothing
         assert served.count("lead", TITLE=title) == 1
-    print(f"\ncrash-test runs ({backend['kind']}, stage={stage}): {killed} kill -9, {killed} recovered exactly once")
+    print(
+        f"\ncrash-test runs ({backend['kind']}, stage={stage}): {killed} kill -9, {killed} recovered exactly once"
+    )
 
 
 @pytest.mark.slow
-def test_concurrent_reviewers_in_processes_exactly_one_wins(served, backend, tmp_path, make_approvals) -> None:
+def test_concurrent_reviewers_in_processes_exactly_one_wins(
+    served, backend, tmp_path, make_approvals
+) -> None:
     planner = make_approvals(served.client())
     title = "Race " + uuid.uuid4().hex[:6]
     planned = planner.submit("crm.lead.add", {"fields": {"TITLE": title}})
     go = tmp_path / "go"
-    procs = [subprocess.Popen([sys.executable, WORKER, _cfg(backend, served, action="approve", plan_id=planned.plan_id,
-                               reviewer=f"r{i}", wait_for=str(go))], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for i in range(4)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                WORKER,
+                _cfg(
+                    backend,
+                    served,
+                    action="approve",
+                    plan_id=planned.plan_id,
+                    reviewer=f"r{i}",
+                    wait_for=str(go),
+                ),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
     time.sleep(2.5)  # let every interpreter start and wait at the line
     go.write_text("go")
     outs = []

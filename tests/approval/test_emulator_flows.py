@@ -101,7 +101,9 @@ def test_bulk_job_resumes_without_redoing_finished_records(emu, make_approvals) 
         if stage == "called" and calls.count("called") == 2:
             raise KeyboardInterrupt  # the process dies here
 
-    approvals = make_approvals(emu.client(max_retries=1), bulk_chunk_size=10, on_stage=crash_after_second_chunk)
+    approvals = make_approvals(
+        emu.client(max_retries=1), bulk_chunk_size=10, on_stage=crash_after_second_chunk
+    )
     records = [{"fields": {"TITLE": f"Resume {i}"}} for i in range(30)]
     res = approvals.submit_bulk("crm.lead.add", records)
     with pytest.raises(KeyboardInterrupt):
@@ -114,13 +116,23 @@ def test_bulk_job_resumes_without_redoing_finished_records(emu, make_approvals) 
     assert emu.count("lead") == 30
     for i in range(30):
         assert emu.count("lead", TITLE=f"Resume {i}") == 1
-    assert emu.stats.requests - before <= 12  # lookups for 10 in-flight records + one chunk, no redo of chunk 1
+    assert (
+        emu.stats.requests - before <= 12
+    )  # lookups for 10 in-flight records + one chunk, no redo of chunk 1
 
 
 def test_batch_plan_executes_every_command_once(emu, make_approvals) -> None:
     approvals = make_approvals(emu.client(max_retries=1))
-    res = approvals.submit("batch", {"halt": 0, "cmd": {"a": "crm.lead.add?fields[TITLE]=From batch A",
-                                                         "b": "crm.lead.add?fields[TITLE]=From batch B"}})
+    res = approvals.submit(
+        "batch",
+        {
+            "halt": 0,
+            "cmd": {
+                "a": "crm.lead.add?fields[TITLE]=From batch A",
+                "b": "crm.lead.add?fields[TITLE]=From batch B",
+            },
+        },
+    )
     plan = approvals.get_plan(res.plan_id)
     assert plan.kind == "batch" and len(plan.calls) == 2 and "ORIGIN_ID" in plan.params["cmd"]["a"]
     emu.faults.add(method="batch", kind="drop_after_commit")
@@ -141,7 +153,10 @@ def test_tampered_checkpoint_is_refused_and_never_executed(emu, make_approvals) 
     assert out.status == "failed" and "tampered" in out.error
     assert emu.count("lead") == 0
     assert approvals.get_plan(res.plan_id).status == "failed"
-    assert params_hash("call", evil["calls"], evil["idempotency_key"]) != approvals.get_plan(res.plan_id).params_hash
+    assert (
+        params_hash("call", evil["calls"], evil["idempotency_key"])
+        != approvals.get_plan(res.plan_id).params_hash
+    )
 
 
 def test_crm_item_creates_are_stamped_and_reconciled(emu, make_approvals) -> None:

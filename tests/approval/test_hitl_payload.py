@@ -24,10 +24,15 @@ def test_interrupt_value_is_a_langchain_hitl_request(make_approvals) -> None:
     assert set(value) == set(HITLRequest.__annotations__)
     [action] = value["action_requests"]
     [config] = value["review_configs"]
-    assert set(action) <= set(ActionRequest.__annotations__) and set(config) <= set(ReviewConfig.__annotations__)
+    assert set(action) <= set(ActionRequest.__annotations__) and set(config) <= set(
+        ReviewConfig.__annotations__
+    )
     assert action["name"] == "crm.lead.delete" and action["args"] == {"id": 7}
     assert res.plan_id in action["description"] and "DESTRUCTIVE" in action["description"]
-    assert config == {"action_name": "crm.lead.delete", "allowed_decisions": ["approve", "edit", "reject", "respond"]}
+    assert config == {
+        "action_name": "crm.lead.delete",
+        "allowed_decisions": ["approve", "edit", "reject", "respond"],
+    }
     assert approvals.show(res.plan_id).plan.interrupt_id == _interrupt(approvals, res.thread_id).id
 
 
@@ -37,8 +42,9 @@ def test_any_langgraph_client_can_resume_by_interrupt_id_with_a_hitl_response(ma
     res = approvals.submit("crm.lead.add", LEAD)
     intr = _interrupt(approvals, res.thread_id)
     cfg = {"configurable": {"thread_id": res.thread_id}}
-    out = approvals.graph.invoke(Command(resume={intr.id: {"decisions": [{"type": "approve"}]}}), cfg,
-                                 durability="sync")
+    out = approvals.graph.invoke(
+        Command(resume={intr.id: {"decisions": [{"type": "approve"}]}}), cfg, durability="sync"
+    )
     assert out["status"] == "executed" and client.count() == 1
     plan = approvals.get_plan(res.plan_id)
     assert plan.status == "executed" and plan.decided_by == "graph-client"
@@ -50,7 +56,9 @@ def test_invalid_decision_or_refused_edit_asks_again(make_approvals) -> None:
     res = approvals.submit("crm.lead.add", LEAD)
     cfg = {"configurable": {"thread_id": res.thread_id}}
     intr = _interrupt(approvals, res.thread_id)
-    approvals.graph.invoke(Command(resume={intr.id: {"decisions": [{"type": "maybe"}]}}), cfg, durability="sync")
+    approvals.graph.invoke(
+        Command(resume={intr.id: {"decisions": [{"type": "maybe"}]}}), cfg, durability="sync"
+    )
     again = _interrupt(approvals, res.thread_id)
     assert "invalid decision" in again.value["action_requests"][0]["description"]
     bad_edit = {"type": "edit", "edited_action": {"name": "crm.lead.add", "args": {"fields": 5}}}
@@ -62,15 +70,26 @@ def test_invalid_decision_or_refused_edit_asks_again(make_approvals) -> None:
 
 
 def test_agent_inbox_adapter_round_trips_to_hitl_decisions() -> None:
-    request = {"action_requests": [{"name": "crm.lead.add", "args": {"fields": {"TITLE": "x"}}, "description": "d"}],
-               "review_configs": [{"action_name": "crm.lead.add", "allowed_decisions": ["approve", "reject"]}]}
+    request = {
+        "action_requests": [{"name": "crm.lead.add", "args": {"fields": {"TITLE": "x"}}, "description": "d"}],
+        "review_configs": [{"action_name": "crm.lead.add", "allowed_decisions": ["approve", "reject"]}],
+    }
     [inbox] = to_agent_inbox(request)
     assert inbox["action_request"] == {"action": "crm.lead.add", "args": {"fields": {"TITLE": "x"}}}
-    assert inbox["config"] == {"allow_accept": True, "allow_edit": False, "allow_respond": True, "allow_ignore": True}
+    assert inbox["config"] == {
+        "allow_accept": True,
+        "allow_edit": False,
+        "allow_respond": True,
+        "allow_ignore": True,
+    }
     assert from_agent_inbox([{"type": "accept", "args": None}]) == {"decisions": [{"type": "approve"}]}
-    assert from_agent_inbox([{"type": "edit", "args": {"action": "crm.lead.add", "args": {"fields": {}}}}]) == {
-        "decisions": [{"type": "edit", "edited_action": {"name": "crm.lead.add", "args": {"fields": {}}}}]}
-    assert from_agent_inbox({"type": "response", "args": "no"})["decisions"][0] == {"type": "reject", "message": "no"}
+    assert from_agent_inbox(
+        [{"type": "edit", "args": {"action": "crm.lead.add", "args": {"fields": {}}}}]
+    ) == {"decisions": [{"type": "edit", "edited_action": {"name": "crm.lead.add", "args": {"fields": {}}}}]}
+    assert from_agent_inbox({"type": "response", "args": "no"})["decisions"][0] == {
+        "type": "reject",
+        "message": "no",
+    }
     assert from_agent_inbox([{"type": "ignore", "args": None}])["decisions"][0]["type"] == "reject"
     assert parse_decision(from_agent_inbox([{"type": "accept"}])) == {"type": "approve"}
 

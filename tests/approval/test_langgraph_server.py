@@ -43,20 +43,42 @@ def test_langgraph_dev_serves_the_graphs_and_sdk_resumes_an_interrupt(backend, t
     if not LANGGRAPH.exists():
         pytest.fail("langgraph-cli[inmem] is not installed in the venv (it is a dev dependency)")
     secret = "lg-" + uuid.uuid4().hex
-    config = {"dependencies": [str(REPO)], "python_version": "3.11",
-              "graphs": {"agent": f"{REPO}/graphs/agent.py:agent", "executor": f"{REPO}/graphs/executor.py:graph"}}
+    config = {
+        "dependencies": [str(REPO)],
+        "python_version": "3.11",
+        "graphs": {"agent": f"{REPO}/graphs/agent.py:agent", "executor": f"{REPO}/graphs/executor.py:graph"},
+    }
     (tmp_path / "langgraph.json").write_text(json.dumps(config))
     port = _free_port()
     with Emulator(tmp_path / "portal.sqlite", EmulatorConfig(webhook_code=secret)) as emu, emu.serve():
         env = {k: v for k, v in os.environ.items() if not k.startswith("B24_")}
-        env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", B24_WEBHOOK_URL=emu.webhook_url, B24_RATE_LIMITER="off",
-                   B24_SQLITE_PATH=str(tmp_path / "b24.sqlite"), B24_RUNTIME_DIR=str(tmp_path / ".runtime"))
+        env.update(
+            LANGGRAPH_CLI_NO_ANALYTICS="1",
+            B24_WEBHOOK_URL=emu.webhook_url,
+            B24_RATE_LIMITER="off",
+            B24_SQLITE_PATH=str(tmp_path / "b24.sqlite"),
+            B24_RUNTIME_DIR=str(tmp_path / ".runtime"),
+        )
         if backend["kind"] == "postgres":
             env["B24_DATABASE_URL"] = backend["database_url"]
         log = (tmp_path / "server.log").open("wb")
-        proc = subprocess.Popen([str(LANGGRAPH), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(LANGGRAPH),
+                "dev",
+                "--no-browser",
+                "--no-reload",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 120
@@ -81,8 +103,11 @@ def test_langgraph_dev_serves_the_graphs_and_sdk_resumes_an_interrupt(backend, t
                 proc.wait(timeout=10)
             log.close()
         # the server's plans are in the shared store: reviewers see them, with who decided
-        kw = {"database_url": backend["database_url"]} if backend["kind"] == "postgres" else {
-            "sqlite_path": str(tmp_path / "b24.sqlite")}
+        kw = (
+            {"database_url": backend["database_url"]}
+            if backend["kind"] == "postgres"
+            else {"sqlite_path": str(tmp_path / "b24.sqlite")}
+        )
         with Approvals.open(client=emu.client(), policy=Policy(), **kw) as approvals:
             plans = {p.summary.split("TITLE=")[-1]: p for p in approvals.list_plans()}
             assert plans["Via SDK approved"].status == "executed"
@@ -98,16 +123,22 @@ async def _drive(url: str) -> None:
     client = get_client(url=url)
     graphs = {a["graph_id"] for a in await client.assistants.search()}
     assert {"agent", "executor"} <= graphs
-    for title, decision in (("Via SDK approved", {"type": "approve", "reviewer": "sdk-reviewer"}),
-                            ("Via SDK rejected", {"type": "reject", "message": "not today"})):
+    for title, decision in (
+        ("Via SDK approved", {"type": "approve", "reviewer": "sdk-reviewer"}),
+        ("Via SDK rejected", {"type": "reject", "message": "not today"}),
+    ):
         thread = await client.threads.create()
-        await client.runs.wait(thread["thread_id"], "executor",
-                               input={"request": {"method": "crm.lead.add", "params": {"fields": {"TITLE": title}}}})
+        await client.runs.wait(
+            thread["thread_id"],
+            "executor",
+            input={"request": {"method": "crm.lead.add", "params": {"fields": {"TITLE": title}}}},
+        )
         state = await client.threads.get_state(thread["thread_id"])
         [interrupt] = state["tasks"][0]["interrupts"]
         value = interrupt["value"]
         assert value["action_requests"][0]["name"] == "crm.lead.add"
         assert value["review_configs"][0]["allowed_decisions"][:3] == ["approve", "edit", "reject"]
-        out = await client.runs.wait(thread["thread_id"], "executor",
-                                     command={"resume": {interrupt["id"]: {"decisions": [decision]}}})
+        out = await client.runs.wait(
+            thread["thread_id"], "executor", command={"resume": {interrupt["id"]: {"decisions": [decision]}}}
+        )
         assert out["status"] == ("executed" if decision["type"] == "approve" else "rejected"), out

@@ -49,7 +49,12 @@ def test_status_table_compare_and_set_has_exactly_one_winner(backend) -> None:
             t.join()
         assert len(wins) == 1
         row = p2.table.get("plan", "p1")
-        assert row["status"] == "approved" and row["owner"] == wins[0] and row["hash"] == "h" and row["version"] == 2
+        assert (
+            row["status"] == "approved"
+            and row["owner"] == wins[0]
+            and row["hash"] == "h"
+            and row["version"] == 2
+        )
         assert not p1.table.transition("plan", "p1", ["approved"], "executed", expect_ref="wrong")
         assert p1.table.transition("plan", "p1", ["approved"], "executed", expect_ref=wins[0][1:])
         assert set(p1.table.keys("plan", ["executed"])) == {"p1"}
@@ -66,8 +71,13 @@ def test_memory_status_table_for_in_memory_store() -> None:
 def test_redacting_serializer_masks_registered_secrets_and_secret_keys() -> None:
     register_secret("very-secret-webhook-code")
     serde = RedactingSerializer()
-    typ, data = serde.dumps_typed({"note": "url /rest/1/very-secret-webhook-code/x", "access_token": "abc123456",
-                                   "nested": [("very-secret-webhook-code",)]})
+    typ, data = serde.dumps_typed(
+        {
+            "note": "url /rest/1/very-secret-webhook-code/x",
+            "access_token": "abc123456",
+            "nested": [("very-secret-webhook-code",)],
+        }
+    )
     assert b"very-secret-webhook-code" not in data and b"abc123456" not in data
     assert serde.loads_typed((typ, data))["access_token"] == "***"
 

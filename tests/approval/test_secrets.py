@@ -20,8 +20,12 @@ def _pg_rows(url: str) -> list[bytes]:
     out: list[bytes] = []
     with psycopg.connect(url) as conn:
         schema = conn.execute("SELECT current_schema()").fetchone()[0]
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+            )
+        ]
         assert {"checkpoints", "checkpoint_blobs", "checkpoint_writes", "store", "b24_cas"} <= set(tables)
         for table in tables:
             for row in conn.execute(f'SELECT * FROM "{table}"'):
@@ -50,7 +54,9 @@ def test_no_secret_in_any_persisted_byte(backend: dict[str, Any], make_approvals
         ok = approvals.submit("crm.lead.add", {"fields": {"TITLE": "Secret scan"}})
         approvals.approve(ok.plan_id, reviewer="alice")
         # a secret an agent copied into params is refused before anything is stored
-        leaked = approvals.submit("crm.lead.add", {"fields": {"TITLE": "x", "COMMENTS": f"see {emu.webhook_url}"}})
+        leaked = approvals.submit(
+            "crm.lead.add", {"fields": {"TITLE": "x", "COMMENTS": f"see {emu.webhook_url}"}}
+        )
         assert leaked.status == "refused" and code not in leaked.error
         assert approvals.submit("crm.lead.add", {"auth": token, "fields": {"TITLE": "y"}}).status == "refused"
         assert approvals.submit_bulk("crm.lead.add", [{"fields": {"TITLE": app_token}}]).status == "refused"
@@ -83,7 +89,9 @@ def test_checkpoints_are_encrypted_at_rest_when_a_key_is_set(tmp_path) -> None:
 
     from b24_tools import Approvals, B24Settings
 
-    settings = B24Settings(encryption_key="0123456789abcdef0123456789abcdef", sqlite_path=tmp_path / "enc.sqlite")
+    settings = B24Settings(
+        encryption_key="0123456789abcdef0123456789abcdef", sqlite_path=tmp_path / "enc.sqlite"
+    )
     with Approvals.open(settings, client=FakeClient(), policy=Policy()) as approvals:
         res = approvals.submit("crm.lead.add", {"fields": {"TITLE": "Plaintext-marker-QX"}})
         assert approvals.approve(res.plan_id, reviewer="alice").status == "executed"
