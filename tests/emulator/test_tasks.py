@@ -218,3 +218,19 @@ def test_checklist_positional_form_body(http: httpx.Client) -> None:
         http.post("task.checklistitem.getlist", data={"TASKID": tid}).json()["result"][0]["TITLE"]
         == "from a form"
     )
+
+
+def test_lost_answer_then_retry_with_the_same_idempotency_key_is_replayed(
+    emu: Emulator, v3: httpx.Client
+) -> None:
+    # the case exactly-once execution must survive: the write commits, the answer is lost, the retry replays
+    emu.faults.add("tasks.task.add", "drop_after_commit")
+    body = {"fields": {"title": "once only", "creatorId": 1, "responsibleId": 1}}
+    with pytest.raises(httpx.RemoteProtocolError):
+        v3.post("tasks.task.add", json=body, headers={"Idempotency-Key": "retry-me"})
+    again = v3.post("tasks.task.add", json=body, headers={"Idempotency-Key": "retry-me"})
+    assert (
+        again.headers["Idempotent-Replayed"] == "true"
+        and again.json()["result"]["item"]["title"] == "once only"
+    )
+    assert emu.count("task") == 1
