@@ -78,6 +78,11 @@ class AsyncB24Client(BaseClient):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._owns_limiter:
+            if hasattr(self._limiter, "aclose"):
+                await self._limiter.aclose()
+            if hasattr(self._limiter, "close"):
+                self._limiter.close()
 
     async def __aenter__(self) -> AsyncB24Client:
         return self

@@ -92,6 +92,8 @@ class B24Client(BaseClient):
     # -- lifecycle --
     def close(self) -> None:
         self._http.close()
+        if self._owns_limiter and hasattr(self._limiter, "close"):
+            self._limiter.close()
 
     def __enter__(self) -> B24Client:
         return self

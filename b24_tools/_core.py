@@ -163,6 +163,7 @@ class BaseClient:
         self._stats = ClientStats()
         self._stats_lock = threading.Lock()
         self._reset_at: dict[str, float] = {}
+        self._owns_limiter = False
 
     # -- constructors --
     @classmethod
@@ -175,7 +176,9 @@ class BaseClient:
     def from_settings(cls, settings: Any, **kw: Any) -> Self:
         """From `B24Settings`; `kw` overrides (e.g. `transport=`, `limiter=`)."""
         portal, kwargs = client_kwargs_from_settings(settings, kw)
-        return cls(portal, **kwargs)
+        client = cls(portal, **kwargs)
+        client._owns_limiter = "limiter" not in kw  # built from settings: closed with the client
+        return client
 
     @classmethod
     def from_env(cls, settings: Any = None, **kw: Any) -> Self:

@@ -219,3 +219,25 @@ def test_explicit_keywords_override_settings(monkeypatch: pytest.MonkeyPatch) ->
 def test_enterprise_preset() -> None:
     rate, burst = B24Settings(_env_file=None, rate_limiter_preset="enterprise").limiter_rate_burst()
     assert 4.5 <= rate < 5.0 and 240 <= burst < 250
+
+
+def test_a_limiter_built_from_settings_is_closed_with_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("B24_WEBHOOK_URL", "https://acme.bitrix24.com/rest/1/code123/")
+    c = B24Client.from_env()
+    c.limiter.acquire("acme.bitrix24.com")
+    assert c.limiter._local.conn is not None  # type: ignore[attr-defined]
+    c.close()
+    assert c.limiter._local.conn is None  # type: ignore[attr-defined]
+    shared = NoopRateLimiter()
+    c2 = B24Client.from_env(limiter=shared)
+    assert not c2._owns_limiter
+    c2.close()
+
+
+async def test_async_client_from_env_closes_its_limiter(monkeypatch: pytest.MonkeyPatch) -> None:
+    from b24_tools import AsyncB24Client
+
+    monkeypatch.setenv("B24_WEBHOOK_URL", "https://acme.bitrix24.com/rest/1/code123/")
+    monkeypatch.setenv("B24_RATE_LIMITER", "memory")
+    async with AsyncB24Client.from_env() as ac:
+        assert isinstance(ac.limiter, MemoryRateLimiter) and ac._owns_limiter

@@ -209,14 +209,18 @@ def test_default_limiter_is_a_shared_bucket_for_portals_and_off_for_the_local_em
         c.close()
 
 
-def test_limiter_waits_are_logged_at_info_with_the_reason(caplog: pytest.LogCaptureFixture) -> None:
+def test_limiter_waits_are_logged_at_info_with_the_reason(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import logging
 
+    import b24_tools.ratelimit as rl
     from b24_tools.ratelimit import MemoryRateLimiter
 
+    monkeypatch.setattr(rl.time, "sleep", lambda s: None)  # count the waits, don't sleep them
     with caplog.at_level(logging.INFO, logger="b24_tools.client"):
         with _client(
-            lambda r: httpx.Response(200, json={"result": 1}), limiter=MemoryRateLimiter(rate=200, burst=1)
+            lambda r: httpx.Response(200, json={"result": 1}), limiter=MemoryRateLimiter(rate=1, burst=1)
         ) as c:
             for _ in range(3):
                 c.call("crm.lead.list")

@@ -308,7 +308,7 @@ def test_client_limiter_keeps_the_emulators_bucket_from_ever_refusing() -> None:
 
 
 def test_without_a_limiter_the_bucket_refuses_but_retries_absorb_it() -> None:
-    emu = Emulator(config=EmulatorConfig(rate=20.0, burst=5))
+    emu = Emulator(config=EmulatorConfig(rate=5.0, burst=5))
     emu.seed(leads=5)
     with B24Client.from_webhook(
         emu.webhook_url,
@@ -317,7 +317,7 @@ def test_without_a_limiter_the_bucket_refuses_but_retries_absorb_it() -> None:
         backoff_base=0.05,
         max_retries=10,
     ) as client:
-        for _ in range(30):
+        for _ in range(15):
             client.call("crm.lead.list", {"start": -1})
     assert emu.stats.throttled > 0 and client.stats.throttled == emu.stats.throttled
     emu.close()

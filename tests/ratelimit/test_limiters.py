@@ -94,11 +94,19 @@ def test_keys_are_independent_buckets(make) -> None:
     assert limiter.reserve("a") > 0  # type: ignore[attr-defined]
 
 
-def test_acquire_and_aacquire_return_the_seconds_waited(make) -> None:
-    limiter = make(rate=20.0, burst=1)
+def test_acquire_and_aacquire_return_the_seconds_waited(make, monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+
+    async def fake_asleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    limiter = make(rate=1.0, burst=1)
+    monkeypatch.setattr(time, "sleep", lambda s: slept.append(s))
+    monkeypatch.setattr(asyncio, "sleep", fake_asleep)
     assert limiter.acquire("k") == 0.0
-    assert limiter.acquire("k") > 0
-    assert asyncio.run(limiter.aacquire("k")) > 0
+    waited = limiter.acquire("k")
+    assert 0.5 < waited <= 1.0 and slept == [waited]
+    assert asyncio.run(limiter.aacquire("k")) > 1.0 and len(slept) == 2
 
 
 def test_threads_of_one_process_never_exceed_the_bucket(make) -> None:
