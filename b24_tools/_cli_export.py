@@ -182,6 +182,12 @@ def bulk_command(
     emulator: Annotated[
         bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
     ] = False,
+    confirm_write: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-write", help="Approve and run it now as the operator (not under B24_REQUIRE_PLAN)"
+        ),
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
 ) -> None:
     """Submit many records as ONE reviewable plan (per-record idempotency keys; re-running the file is safe).
@@ -213,6 +219,8 @@ def bulk_command(
             allow_unlisted=False,
             require_plan=settings.require_plan,
         )
+        if confirm_write:  # refused up front (e.g. B24_REQUIRE_PLAN) before anything is submitted
+            policy.check(method, records[0], confirm_write=True)
         client = build_client(settings, emulator=emulator)
         with client, open_approvals(settings, client, policy) as approvals:
             prefix = f"bulk-{digest}"
@@ -225,6 +233,8 @@ def bulk_command(
                 res = approvals.submit_bulk(
                     method, records, requested_by=_reviewer(), idempotency_prefix=prefix
                 )
+            if confirm_write and res.status == "pending" and res.plan_id:
+                res = _run_bulk_now(approvals, res.plan_id, len(records), method, quiet=as_json)
         out = {
             "status": res.status,
             "method": method,
@@ -255,6 +265,22 @@ def bulk_command(
         code = STATUS_EXIT.get(res.status, 1)
         if code:
             raise typer.Exit(code)
+
+
+def _run_bulk_now(approvals: Any, plan_id: str, total: int, method: str, *, quiet: bool) -> Any:
+    """Approve as the operator and execute, with a live status line (chunks of 50 run inside the graph)."""
+    if quiet:
+        return approvals.approve(plan_id, reviewer=_reviewer_name())
+    from rich.console import Console
+
+    with Console(stderr=True).status(f"executing {total} × {method} (plan {plan_id}) …"):
+        return approvals.approve(plan_id, reviewer=_reviewer_name())
+
+
+def _reviewer_name() -> str:
+    from ._cli_call import _reviewer
+
+    return _reviewer()
 
 
 EXPORT_HELP = (

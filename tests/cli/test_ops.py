@@ -135,3 +135,26 @@ def test_export_on_a_terminal_shows_a_progress_bar(b24, tmp_path, monkeypatch):
     assert r.code == 0, r.stderr
     assert "export deal" in r.stdout and "rec/s" in r.stdout
     assert f"wrote {b24.emu.count('deal')} records" in r.stdout
+
+
+def test_bulk_with_confirm_write_runs_at_once_and_require_plan_refuses_that(b24, tmp_path):
+    src = tmp_path / "now.jsonl"
+    src.write_text("".join(json.dumps({"ID": i, "COMMENTS": f"now {i}"}) + "\n" for i in (2, 3)))
+    r = b24(
+        "bulk",
+        "update",
+        "deal",
+        "--from",
+        str(src),
+        "--confirm-write",
+        "--json",
+        env={"B24_REQUIRE_PLAN": "1"},
+    )
+    assert r.code == 3
+    with b24.approvals() as approvals:
+        assert approvals.list_pending() == []
+    r = b24("bulk", "update", "deal", "--from", str(src), "--confirm-write", "--json")
+    assert r.code == 0, r.stderr
+    assert r.json["status"] == "executed"
+    deals = {int(d["ID"]): d.get("COMMENTS") for d in b24.emu.records("deal")}
+    assert (deals[2], deals[3]) == ("now 2", "now 3")
