@@ -33,3 +33,10 @@ def test_recipe_steps_match_the_catalog(path):
         assert spec.pack in packs, (method, spec.pack, packs)
         if method not in PARAM_DEPENDENT:
             assert spec.risk == risk, (method, spec.risk, risk)
+
+
+def test_recipes_load_through_the_prompts_api():
+    from b24_tools.prompts import load
+
+    for path in RECIPES:
+        assert load(f"recipes/{path.stem}") == path.read_text()
