@@ -225,8 +225,11 @@ def sign_document_get(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 def _tail(table: str) -> Any:
     def handler(ctx: Ctx, params: dict[str, Any]) -> Any:
-        limit = min(int(params.get("limit") or 20), 50)
-        offset = int(params.get("offset") or 0)
+        try:
+            limit = min(int(params.get("limit") or 20), 50)
+            offset = int(params.get("offset") or 0)
+        except (TypeError, ValueError):
+            raise ApiError("ERROR_ARGUMENT", "limit and offset must be numbers", 400) from None
         rows = ctx.portal.store.select(table, order="id DESC", limit=limit, offset=offset)
         return [{"id": i, **d} for i, d in rows]
 

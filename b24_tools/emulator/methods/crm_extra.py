@@ -141,8 +141,11 @@ def timeline_comment_add(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 
 def timeline_comment_list(ctx: Ctx, params: dict[str, Any]) -> Any:
+    raw = params.get("filter") or {}
+    if not isinstance(raw, dict):
+        raise ApiError("", "Parameter 'filter' must be array.", 400)
     flt = {str(k).upper(): (str(v).lower() if str(k).upper().endswith("ENTITY_TYPE") else v)
-           for k, v in (params.get("filter") or {}).items()}  # fmt: skip
+           for k, v in raw.items()}  # fmt: skip
     where, args = build_where(_COMMENT_SPEC, parse_filter(flt, _COMMENT_SPEC))
     order = build_order(_COMMENT_SPEC, params.get("order"))
     rows = ctx.portal.store.select("timeline_comment", where, args, order=order, limit=50)

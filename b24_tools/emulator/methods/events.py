@@ -156,7 +156,10 @@ def offline_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     store = ctx.portal.store
     clear = _flag(params.get("clear"), True)
     want_error = _flag(params.get("error"), False)
-    limit = max(1, int(params.get("limit") or 50))
+    try:
+        limit = max(1, int(params.get("limit") or 50))
+    except (TypeError, ValueError):
+        raise ApiError("ERROR_ARGUMENT", "limit must be a number", 400) from None
     flt = params.get("filter") if isinstance(params.get("filter"), dict) else {}
     process_id = params.get("process_id")
     rows = _visible(ctx, params)

@@ -65,7 +65,8 @@ def user_current(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 def user_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     ensure_user(ctx, ctx.user_id)
-    flt = dict(params.get("filter") or params.get("FILTER") or {})
+    raw = params.get("filter") or params.get("FILTER") or {}
+    flt = dict(raw) if isinstance(raw, dict) else {}
     for key in (
         "ID",
         "id",

@@ -227,7 +227,12 @@ _SORTABLE = {"ID", "TITLE", "DEADLINE", "CREATED_DATE", "CHANGED_DATE", "CLOSED_
 
 
 def task_list(ctx: Ctx, params: dict[str, Any]) -> Any:
-    flt = dict(params.get("filter") or params.get("FILTER") or {})
+    flt = params.get("filter") or params.get("FILTER") or {}
+    if not isinstance(flt, dict):
+        raise ApiError(
+            "100", "Invalid value to match with parameter {filter}. Should be value of type array.", 400
+        )
+    flt = dict(flt)
     for k in list(flt):  # REAL_STATUS is the stored STATUS
         if str(k).lstrip("!<>=@%").upper() == "REAL_STATUS":
             flt[str(k).upper().replace("REAL_STATUS", "STATUS")] = flt.pop(k)
