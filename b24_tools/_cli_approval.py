@@ -264,11 +264,17 @@ def review_reject(
 
 
 @review_app.command("recover")
-def review_recover(emulator: bool = _EMU, json_: bool = _JSON) -> None:
+def review_recover(
+    emulator: bool = _EMU,
+    json_: bool = _JSON,
+    stale_after: float = typer.Option(
+        60.0, "--stale-after", help="Only plans idle this many seconds (their process died)"
+    ),
+) -> None:
     """Finish every decided plan whose process died before it completed (reconciling, never duplicating)."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
-        results = approvals.recover()
+        results = approvals.recover(stale_after=stale_after)
         emit(
             [{"plan_id": r.plan_id, "status": r.status, "error": r.error} for r in results],
             as_json=as_json,
@@ -279,11 +285,15 @@ def review_recover(emulator: bool = _EMU, json_: bool = _JSON) -> None:
 
 
 @review_app.command("resolve")
-def review_resolve(plan_id: str,
-                   happened: bool = typer.Option(..., "--happened/--not-happened",
-                                                 help="What you found in the portal for an unknown_outcome plan"),
-                   result: str | None = typer.Option(None, "--result", help="The portal's result as JSON (e.g. the ID)"),
-                   reviewer: str | None = _REVIEWER, json_: bool = _JSON) -> None:
+def review_resolve(
+    plan_id: str,
+    happened: bool = typer.Option(
+        ..., "--happened/--not-happened", help="What you found in the portal for an unknown_outcome plan"
+    ),
+    result: str | None = typer.Option(None, "--result", help="The portal's result as JSON (e.g. the ID)"),
+    reviewer: str | None = _REVIEWER,
+    json_: bool = _JSON,
+) -> None:
     """Settle an unknown_outcome plan after checking the portal (recorded in the ledger and the audit)."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json):

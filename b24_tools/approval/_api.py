@@ -63,12 +63,31 @@ class _LazyPolicy:
 class Approvals:
     """The reviewer-facing API over the approval graph, its plan index, ledger and audit log."""
 
-    def __init__(self, client: Any, *, policy: Any, checkpointer: Any, store: Any, table: Any = None,
-                 plan_ttl_sec: int = 3 * 24 * 3600, idempotency_ttl_sec: int = 86400, actor: str = "b24-tools",
-                 bulk_chunk_size: int = 50, on_stage: Callable[[str, str], None] | None = None) -> None:
-        self.engine = Engine(client, policy=policy, store=store, table=table, plan_ttl_sec=plan_ttl_sec,
-                             idempotency_ttl_sec=idempotency_ttl_sec, actor=actor, bulk_chunk_size=bulk_chunk_size,
-                             on_stage=on_stage)
+    def __init__(
+        self,
+        client: Any,
+        *,
+        policy: Any,
+        checkpointer: Any,
+        store: Any,
+        table: Any = None,
+        plan_ttl_sec: int = 3 * 24 * 3600,
+        idempotency_ttl_sec: int = 86400,
+        actor: str = "b24-tools",
+        bulk_chunk_size: int = 50,
+        on_stage: Callable[[str, str], None] | None = None,
+    ) -> None:
+        self.engine = Engine(
+            client,
+            policy=policy,
+            store=store,
+            table=table,
+            plan_ttl_sec=plan_ttl_sec,
+            idempotency_ttl_sec=idempotency_ttl_sec,
+            actor=actor,
+            bulk_chunk_size=bulk_chunk_size,
+            on_stage=on_stage,
+        )
         self.checkpointer = checkpointer
         self.store = store
         self._durability = "sync"
@@ -79,16 +98,29 @@ class Approvals:
 
     @classmethod
     @contextmanager
-    def open(cls, settings: B24Settings | None = None, *, client: Any = None, policy: Any = None,
-             database_url: str | None = None, sqlite_path: Any = None, **kw: Any) -> Iterator[Approvals]:
+    def open(
+        cls,
+        settings: B24Settings | None = None,
+        *,
+        client: Any = None,
+        policy: Any = None,
+        database_url: str | None = None,
+        sqlite_path: Any = None,
+        **kw: Any,
+    ) -> Iterator[Approvals]:
         """Open persistence (SQLite by default, PostgreSQL for a postgresql:// URL) and yield `Approvals`."""
         settings = settings or B24Settings()
         with open_persistence(settings, database_url=database_url, sqlite_path=sqlite_path) as p:
             kw.setdefault("plan_ttl_sec", settings.plan_ttl_sec)
             kw.setdefault("idempotency_ttl_sec", settings.idempotency_ttl_sec)
-            yield cls(client if client is not None else _LazyClient(settings),
-                      policy=policy if policy is not None else _LazyPolicy(settings),
-                      checkpointer=p.checkpointer, store=p.store, table=p.table, **kw)
+            yield cls(
+                client if client is not None else _LazyClient(settings),
+                policy=policy if policy is not None else _LazyPolicy(settings),
+                checkpointer=p.checkpointer,
+                store=p.store,
+                table=p.table,
+                **kw,
+            )
 
     @property
     def client(self) -> Any:
@@ -103,7 +135,9 @@ class Approvals:
         return self._result(out, thread_id, plan_id)
 
     async def _arun(self, payload: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
-        out = await self.graph.ainvoke(payload, self._config(thread_id), version="v2", durability=self._durability)
+        out = await self.graph.ainvoke(
+            payload, self._config(thread_id), version="v2", durability=self._durability
+        )
         return await asyncio.to_thread(self._result, out, thread_id, plan_id)
 
     def _result(self, out: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
@@ -112,10 +146,17 @@ class Approvals:
         plan = state.get("plan") or {}
         plan_id = plan.get("plan_id") or plan_id
         if status == "conflict":
-            raise B24PlanError(state.get("error") or "plan already decided", plan_id=plan_id, reason="already_decided")
+            raise B24PlanError(
+                state.get("error") or "plan already decided", plan_id=plan_id, reason="already_decided"
+            )
         if status == "pending" and state.get("duplicate_of"):
-            return SubmitResult("pending", plan.get("plan_id"), plan.get("thread_id"), None,
-                                f"an identical request is already pending as plan {state['duplicate_of']}")
+            return SubmitResult(
+                "pending",
+                plan.get("plan_id"),
+                plan.get("thread_id"),
+                None,
+                f"an identical request is already pending as plan {state['duplicate_of']}",
+            )
         if status in ("approved", "executing"):  # pragma: no cover - only when the graph stopped mid-way
             status = "pending"
         if status == "replayed":
@@ -123,22 +164,49 @@ class Approvals:
                 original = self.plans.get(state["duplicate_of"]) if state.get("duplicate_of") else None
             except B24PlanError:
                 original = None
-            return SubmitResult("replayed", original.plan_id if original else None,
-                                original.thread_id if original else None, state.get("result"))
-        return SubmitResult(status, plan_id if plan else None, thread_id if plan else None,  # type: ignore[arg-type]
-                            state.get("result"), state.get("error"))
+            return SubmitResult(
+                "replayed",
+                original.plan_id if original else None,
+                original.thread_id if original else None,
+                state.get("result"),
+            )
+        return SubmitResult(
+            status,
+            plan_id if plan else None,
+            thread_id if plan else None,  # type: ignore[arg-type]
+            state.get("result"),
+            state.get("error"),
+        )
 
-    def submit(self, method: str, params: dict[str, Any] | None = None, *, idempotency_key: str | None = None,
-               requested_by: str = "agent", thread_id: str | None = None, confirm_write: bool = False,
-               confirm_destructive: bool = False, ttl_sec: int | None = None) -> SubmitResult:
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str = "agent",
+        thread_id: str | None = None,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+        ttl_sec: int | None = None,
+    ) -> SubmitResult:
         """Gate one call (or a `batch`): reads run now; writes become a pending plan awaiting review."""
         plan_id = new_plan_id()
         thread_id = thread_id or f"b24-{plan_id}"
         self._ensure_free_thread(thread_id)
-        request = {"kind": "batch" if method.strip().lower() == "batch" else "call", "method": method,
-                   "params": dict(params or {}), "idempotency_key": idempotency_key, "requested_by": requested_by,
-                   "confirm_write": confirm_write, "confirm_destructive": confirm_destructive,
-                   "plan_id": plan_id, "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
+        request = {
+            "kind": "batch" if method.strip().lower() == "batch" else "call",
+            "method": method,
+            "params": dict(params or {}),
+            "idempotency_key": idempotency_key,
+            "requested_by": requested_by,
+            "confirm_write": confirm_write,
+            "confirm_destructive": confirm_destructive,
+            "plan_id": plan_id,
+            "thread_id": thread_id,
+            "ttl_sec": ttl_sec,
+            "runner": "local",
+        }
         res = self._run({"request": request}, thread_id, plan_id)
         if res.status == "pending" and res.error is None and (confirm_write or confirm_destructive):
             # the caller is a person who confirmed on the spot (`b24 call --confirm-write`): that is the review,
@@ -149,16 +217,31 @@ class Approvals:
                 return self.approve(plan.plan_id, reviewer=f"{requested_by} (confirmed)")
         return res
 
-    def submit_bulk(self, method: str, records: Sequence[dict[str, Any]], *, requested_by: str = "agent",
-                    idempotency_prefix: str | None = None, thread_id: str | None = None,
-                    ttl_sec: int | None = None) -> SubmitResult:
+    def submit_bulk(
+        self,
+        method: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        requested_by: str = "agent",
+        idempotency_prefix: str | None = None,
+        thread_id: str | None = None,
+        ttl_sec: int | None = None,
+    ) -> SubmitResult:
         """One reviewable plan for many records (sample + counts; the full list is an artifact in the store)."""
         plan_id = new_plan_id()
         thread_id = thread_id or f"b24-{plan_id}"
         self._ensure_free_thread(thread_id)
-        request = {"kind": "bulk", "method": method, "records": [dict(r) for r in records],
-                   "idempotency_prefix": idempotency_prefix, "requested_by": requested_by, "plan_id": plan_id,
-                   "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
+        request = {
+            "kind": "bulk",
+            "method": method,
+            "records": [dict(r) for r in records],
+            "idempotency_prefix": idempotency_prefix,
+            "requested_by": requested_by,
+            "plan_id": plan_id,
+            "thread_id": thread_id,
+            "ttl_sec": ttl_sec,
+            "runner": "local",
+        }
         return self._run({"request": request}, thread_id, plan_id)
 
     def _ensure_free_thread(self, thread_id: str) -> None:
@@ -166,8 +249,11 @@ class Approvals:
             return  # a fresh per-plan thread
         snap = self.graph.get_state(self._config(thread_id))
         if snap.interrupts:
-            raise B24PlanError(f"thread {thread_id!r} already waits for a review", reason="thread_busy",
-                               hint="decide its plan first, or submit on another thread_id")
+            raise B24PlanError(
+                f"thread {thread_id!r} already waits for a review",
+                reason="thread_busy",
+                hint="decide its plan first, or submit on another thread_id",
+            )
 
     # ------------------------------------------------------------------ reading
     def get_plan(self, plan_id: str) -> Plan:
@@ -190,8 +276,15 @@ class Approvals:
                 plans.append(plan)
         return plans
 
-    def list_pending(self, *, risk: str | None = None, pack: str | None = None, method: str | None = None,
-                     requested_by: str | None = None, older_than: float | None = None) -> list[Plan]:
+    def list_pending(
+        self,
+        *,
+        risk: str | None = None,
+        pack: str | None = None,
+        method: str | None = None,
+        requested_by: str | None = None,
+        older_than: float | None = None,
+    ) -> list[Plan]:
         """Plans waiting for a decision (not expired), across every thread; from the store, not checkpoints."""
         flt: dict[str, Any] = {}
         if risk:
@@ -207,8 +300,9 @@ class Approvals:
         for plan in self.plans.search(["pending"], **flt):
             if now > plan.expires_at:
                 continue
-            if older_than is not None and now - plan.created_at < float(getattr(older_than, "total_seconds",
-                                                                                 lambda: older_than)()):
+            if older_than is not None and now - plan.created_at < float(
+                getattr(older_than, "total_seconds", lambda: older_than)()
+            ):
                 continue
             out.append(plan)
         return out
@@ -217,7 +311,10 @@ class Approvals:
         """The plan, a readable summary, the diff against the original when edited, and its audit events."""
         plan = self.get_plan(plan_id)
         diff = diff_params(plan.original_params, plan.params) if plan.original_params is not None else []
-        lines = [plan.summary, f"status: {plan.status}" + (f" (by {plan.decided_by})" if plan.decided_by else "")]
+        lines = [
+            plan.summary,
+            f"status: {plan.status}" + (f" (by {plan.decided_by})" if plan.decided_by else ""),
+        ]
         if plan.error:
             lines.append(f"error: {plan.error}")
         if plan.evidence:
@@ -226,10 +323,16 @@ class Approvals:
         if plan.status == "pending" and plan.runner == "local":
             snap = self.graph.get_state(self._config(plan.thread_id))
             plan.interrupt_id = snap.interrupts[0].id if snap.interrupts else None
-        return PlanView(plan=plan, summary="\n".join(lines), calls=plan.calls, params=plan.params, diff=diff,
-                        events=self.audit.events(plan_id=plan_id),
-                        hitl_request=hitl_request(plan) if plan.status in ("pending", "expired") else None,
-                        sample=sample)
+        return PlanView(
+            plan=plan,
+            summary="\n".join(lines),
+            calls=plan.calls,
+            params=plan.params,
+            diff=diff,
+            events=self.audit.events(plan_id=plan_id),
+            hitl_request=hitl_request(plan) if plan.status in ("pending", "expired") else None,
+            sample=sample,
+        )
 
     def bulk_records(self, plan_id: str) -> list[dict[str, Any]]:
         """The full record list of a bulk plan (the artifact the reviewer approves)."""
@@ -242,7 +345,9 @@ class Approvals:
 
     def edit(self, plan_id: str, params: dict[str, Any], *, reviewer: str) -> SubmitResult:
         """Replace the params (re-validated against the catalog, re-checked by the policy, new hash), then execute."""
-        return self._decide(plan_id, {"type": "edit", "edited_action": {"name": None, "args": params}}, reviewer)
+        return self._decide(
+            plan_id, {"type": "edit", "edited_action": {"name": None, "args": params}}, reviewer
+        )
 
     def reject(self, plan_id: str, reason: str, *, reviewer: str) -> SubmitResult:
         """Reject with a reason; the plan never executes."""
@@ -264,20 +369,26 @@ class Approvals:
         plan, decision = await asyncio.to_thread(self._claim_decision, plan_id, decision, reviewer)
         return await self._aresume(plan, decision)
 
-    def _claim_decision(self, plan_id: str, decision: dict[str, Any], reviewer: str) -> tuple[Plan, dict[str, Any]]:
+    def _claim_decision(
+        self, plan_id: str, decision: dict[str, Any], reviewer: str
+    ) -> tuple[Plan, dict[str, Any]]:
         """Validate, record the decision, and win the plan's compare-and-set (or raise naming the winner)."""
         plan = self.plans.get(plan_id)
         if plan.status != "pending":
             raise B24PlanError(
-                f"plan {plan_id} was already {plan.status}" + (f" by {plan.decided_by}" if plan.decided_by else ""),
-                plan_id=plan_id, reason="already_decided", hint="see `b24 review show " + plan_id + "`",
+                f"plan {plan_id} was already {plan.status}"
+                + (f" by {plan.decided_by}" if plan.decided_by else ""),
+                plan_id=plan_id,
+                reason="already_decided",
+                hint="see `b24 review show " + plan_id + "`",
             )
         if plan.runner != "local":
             raise B24PlanError(
                 f"plan {plan_id} waits on LangGraph server thread {plan.thread_id}; decide it there",
-                plan_id=plan_id, reason="remote_thread",
+                plan_id=plan_id,
+                reason="remote_thread",
                 hint="langgraph_sdk: client.runs.wait(thread_id, 'executor', command={'resume': "
-                     "{interrupt_id: {'decisions': [{'type': 'approve', 'reviewer': NAME}]}}})",
+                "{interrupt_id: {'decisions': [{'type': 'approve', 'reviewer': NAME}]}}})",
             )
         ref = uuid.uuid4().hex
         decision = {**decision, "reviewer": reviewer, "ref": ref}
@@ -288,11 +399,14 @@ class Approvals:
         new_hash = None
         if decision["type"] == "edit":
             args = decision["edited_action"]["args"]
-            _, _, new_hash = self.engine.prepare_edit(plan, args)  # raises B24ValidationError / B24PolicyError
+            _, _, new_hash = self.engine.prepare_edit(
+                plan, args
+            )  # raises B24ValidationError / B24PolicyError
             decision["edited_action"]["name"] = plan.method
         self.plans.save_decision(ref, decision)
-        if not self.plans.transition(plan_id, ["pending"], _TO_STATUS[decision["type"]], owner=reviewer, ref=ref,
-                                     hash=new_hash):
+        if not self.plans.transition(
+            plan_id, ["pending"], _TO_STATUS[decision["type"]], owner=reviewer, ref=ref, hash=new_hash
+        ):
             self._raise_conflict(plan_id)
         return plan, decision
 
@@ -300,7 +414,9 @@ class Approvals:
         row = self.plans.row(plan_id) or {}
         raise B24PlanError(
             f"plan {plan_id} was already {row.get('status')} by {row.get('owner')}",
-            plan_id=plan_id, reason="already_decided", hint="another reviewer decided first; nothing was changed",
+            plan_id=plan_id,
+            reason="already_decided",
+            hint="another reviewer decided first; nothing was changed",
         )
 
     def _resume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
@@ -314,7 +430,9 @@ class Approvals:
             if snap.next:
                 return self._run(None, plan.thread_id, plan.plan_id)
             final = self.plans.get(plan.plan_id)
-            return SubmitResult(_result_status(final.status), final.plan_id, final.thread_id, final.result, final.error)
+            return SubmitResult(
+                _result_status(final.status), final.plan_id, final.thread_id, final.result, final.error
+            )
         target = snap.interrupts[0].id
         return self._run(Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id)
 
@@ -328,9 +446,13 @@ class Approvals:
             if snap.next:
                 return await self._arun(None, plan.thread_id, plan.plan_id)
             final = await asyncio.to_thread(self.plans.get, plan.plan_id)
-            return SubmitResult(_result_status(final.status), final.plan_id, final.thread_id, final.result, final.error)
+            return SubmitResult(
+                _result_status(final.status), final.plan_id, final.thread_id, final.result, final.error
+            )
         target = snap.interrupts[0].id
-        return await self._arun(Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id)
+        return await self._arun(
+            Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id
+        )
 
     # ------------------------------------------------------------------ recovery
     def resume(self, plan_id: str) -> SubmitResult:
@@ -343,17 +465,35 @@ class Approvals:
         if snap.interrupts and row.get("ref"):
             decision = self.plans.load_decision(row["ref"]) or {
                 "type": "reject" if plan.status in ("rejected", "expired") else "approve",
-                "reviewer": row.get("owner"), "ref": row["ref"]}
-            return self._run(Command(resume={snap.interrupts[0].id: {"decisions": [decision]}}), plan.thread_id,
-                             plan.plan_id)
+                "reviewer": row.get("owner"),
+                "ref": row["ref"],
+            }
+            return self._run(
+                Command(resume={snap.interrupts[0].id: {"decisions": [decision]}}),
+                plan.thread_id,
+                plan.plan_id,
+            )
         if snap.next:
             return self._run(None, plan.thread_id, plan.plan_id)
         final = self.plans.get(plan_id)
-        return SubmitResult(_result_status(final.status), final.plan_id, final.thread_id, final.result, final.error)
+        return SubmitResult(
+            _result_status(final.status), final.plan_id, final.thread_id, final.result, final.error
+        )
 
-    def recover(self) -> list[SubmitResult]:
-        """Resume every decided plan that has not finished (after a crash); returns their results."""
-        return [self.resume(p.plan_id) for p in self.plans.search(["approved", "executing"])]
+    def recover(self, *, stale_after: float = 60.0) -> list[SubmitResult]:
+        """Resume decided plans that have not finished (their process died); returns their results.
+
+        Only plans whose status row has not moved for `stale_after` seconds are touched, so a plan still being
+        executed by a live process (bulk jobs refresh their row every chunk) is left alone. The ledger makes a
+        second executor harmless anyway; this only avoids needless reconciliation.
+        """
+        cutoff = time.time() - stale_after
+        rows = self.plans.table.keys("plan", ["approved", "executing"])
+        return [
+            self.resume(key)
+            for key, row in sorted(rows.items(), key=lambda kv: kv[1]["updated_at"])
+            if row["updated_at"] <= cutoff
+        ]
 
     def sweep_expired(self) -> list[str]:
         """Move overdue pending plans to `expired` (ending their threads); returns their ids."""
@@ -371,8 +511,11 @@ class Approvals:
         """Settle an `unknown_outcome` plan after checking the portal: it happened (record it) or it did not."""
         plan = self.plans.get(plan_id)
         if plan.status != "unknown_outcome" or plan.kind == "bulk":
-            raise B24PlanError(f"plan {plan_id} is {plan.status}; only single/batch unknown_outcome plans resolve",
-                               plan_id=plan_id, reason="not_unknown")
+            raise B24PlanError(
+                f"plan {plan_id} is {plan.status}; only single/batch unknown_outcome plans resolve",
+                plan_id=plan_id,
+                reason="not_unknown",
+            )
         to = "executed" if happened else "failed"
         if not self.plans.transition(plan_id, ["unknown_outcome"], to, owner=reviewer):
             self._raise_conflict(plan_id)
@@ -383,8 +526,16 @@ class Approvals:
             self.ledger.release(plan.idempotency_key)
             error = f"{reviewer} confirmed it did not happen; submit it again to retry"
         self.plans.update(plan_id, result=result, error=error)
-        self.audit.emit("decision", actor=reviewer, method=plan.method, plan_id=plan_id, decision="resolve",
-                        idempotency_key=plan.idempotency_key, outcome=to, error=error)
+        self.audit.emit(
+            "decision",
+            actor=reviewer,
+            method=plan.method,
+            plan_id=plan_id,
+            decision="resolve",
+            idempotency_key=plan.idempotency_key,
+            outcome=to,
+            error=error,
+        )
         return SubmitResult(_result_status(to), plan_id, plan.thread_id, result, error)
 
     # ------------------------------------------------------------------ async twins
@@ -392,29 +543,61 @@ class Approvals:
     # and status-table work (synchronous APIs) runs in worker threads so the event loop never blocks on it.
     @classmethod
     @asynccontextmanager
-    async def aopen(cls, settings: B24Settings | None = None, *, client: Any = None, policy: Any = None,
-                    database_url: str | None = None, sqlite_path: Any = None, **kw: Any) -> AsyncIterator[Approvals]:
+    async def aopen(
+        cls,
+        settings: B24Settings | None = None,
+        *,
+        client: Any = None,
+        policy: Any = None,
+        database_url: str | None = None,
+        sqlite_path: Any = None,
+        **kw: Any,
+    ) -> AsyncIterator[Approvals]:
         """Async twin of `open`: async checkpointer + async store (SQLite default, PostgreSQL for a URL)."""
         settings = settings or B24Settings()
         async with open_async_persistence(settings, database_url=database_url, sqlite_path=sqlite_path) as p:
             kw.setdefault("plan_ttl_sec", settings.plan_ttl_sec)
             kw.setdefault("idempotency_ttl_sec", settings.idempotency_ttl_sec)
-            yield cls(client if client is not None else _LazyClient(settings),
-                      policy=policy if policy is not None else _LazyPolicy(settings),
-                      checkpointer=p.checkpointer, store=p.store, table=p.table, **kw)
+            yield cls(
+                client if client is not None else _LazyClient(settings),
+                policy=policy if policy is not None else _LazyPolicy(settings),
+                checkpointer=p.checkpointer,
+                store=p.store,
+                table=p.table,
+                **kw,
+            )
 
-    async def asubmit(self, method: str, params: dict[str, Any] | None = None, *,
-                      idempotency_key: str | None = None, requested_by: str = "agent", thread_id: str | None = None,
-                      confirm_write: bool = False, confirm_destructive: bool = False,
-                      ttl_sec: int | None = None) -> SubmitResult:
+    async def asubmit(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        requested_by: str = "agent",
+        thread_id: str | None = None,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+        ttl_sec: int | None = None,
+    ) -> SubmitResult:
         """Async `submit` (graph via `ainvoke`)."""
         plan_id = new_plan_id()
         thread_id = thread_id or f"b24-{plan_id}"
-        if not thread_id.startswith("b24-pl_") and (await self.graph.aget_state(self._config(thread_id))).interrupts:
+        if (
+            not thread_id.startswith("b24-pl_")
+            and (await self.graph.aget_state(self._config(thread_id))).interrupts
+        ):
             raise B24PlanError(f"thread {thread_id!r} already waits for a review", reason="thread_busy")
-        request = {"kind": "batch" if method.strip().lower() == "batch" else "call", "method": method,
-                   "params": dict(params or {}), "idempotency_key": idempotency_key, "requested_by": requested_by,
-                   "plan_id": plan_id, "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
+        request = {
+            "kind": "batch" if method.strip().lower() == "batch" else "call",
+            "method": method,
+            "params": dict(params or {}),
+            "idempotency_key": idempotency_key,
+            "requested_by": requested_by,
+            "plan_id": plan_id,
+            "thread_id": thread_id,
+            "ttl_sec": ttl_sec,
+            "runner": "local",
+        }
         res = await self._arun({"request": request}, thread_id, plan_id)
         if res.status == "pending" and res.error is None and (confirm_write or confirm_destructive):
             plan = await asyncio.to_thread(self.plans.get, res.plan_id or "")
@@ -423,21 +606,37 @@ class Approvals:
                 return await self.aapprove(plan.plan_id, reviewer=f"{requested_by} (confirmed)")
         return res
 
-    async def asubmit_bulk(self, method: str, records: Sequence[dict[str, Any]], *, requested_by: str = "agent",
-                           idempotency_prefix: str | None = None, ttl_sec: int | None = None) -> SubmitResult:
+    async def asubmit_bulk(
+        self,
+        method: str,
+        records: Sequence[dict[str, Any]],
+        *,
+        requested_by: str = "agent",
+        idempotency_prefix: str | None = None,
+        ttl_sec: int | None = None,
+    ) -> SubmitResult:
         plan_id = new_plan_id()
         thread_id = f"b24-{plan_id}"
-        request = {"kind": "bulk", "method": method, "records": [dict(r) for r in records],
-                   "idempotency_prefix": idempotency_prefix, "requested_by": requested_by, "plan_id": plan_id,
-                   "thread_id": thread_id, "ttl_sec": ttl_sec, "runner": "local"}
+        request = {
+            "kind": "bulk",
+            "method": method,
+            "records": [dict(r) for r in records],
+            "idempotency_prefix": idempotency_prefix,
+            "requested_by": requested_by,
+            "plan_id": plan_id,
+            "thread_id": thread_id,
+            "ttl_sec": ttl_sec,
+            "runner": "local",
+        }
         return await self._arun({"request": request}, thread_id, plan_id)
 
     async def aapprove(self, plan_id: str, *, reviewer: str) -> SubmitResult:
         return await self._adecide(plan_id, {"type": "approve"}, reviewer)
 
     async def aedit(self, plan_id: str, params: dict[str, Any], *, reviewer: str) -> SubmitResult:
-        return await self._adecide(plan_id, {"type": "edit", "edited_action": {"name": None, "args": params}},
-                                   reviewer)
+        return await self._adecide(
+            plan_id, {"type": "edit", "edited_action": {"name": None, "args": params}}, reviewer
+        )
 
     async def areject(self, plan_id: str, reason: str, *, reviewer: str) -> SubmitResult:
         return await self._adecide(plan_id, {"type": "reject", "message": reason}, reviewer)

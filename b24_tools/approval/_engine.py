@@ -43,7 +43,10 @@ def _err(exc: BaseException) -> str:
 def _plain(value: Any) -> Any:
     """Client answers → plain JSON-able data (B24Response → .result; BatchResult → results/errors)."""
     if hasattr(value, "results") and hasattr(value, "errors"):
-        return {"results": _plain(dict(value.results)), "errors": {k: str(e) for k, e in dict(value.errors).items()}}
+        return {
+            "results": _plain(dict(value.results)),
+            "errors": {k: str(e) for k, e in dict(value.errors).items()},
+        }
     if hasattr(value, "result") and hasattr(value, "raw"):
         return _plain(value.result)
     if isinstance(value, dict):
@@ -57,11 +60,17 @@ def decode_batch(params: dict[str, Any]) -> list[dict[str, Any]]:
     """`{"cmd": {name: "method?query" | [method, params] | {"method","params"}}}` → calls."""
     cmd = params.get("cmd")
     if not isinstance(cmd, dict) or not cmd:
-        raise B24ValidationError("batch needs a non-empty 'cmd' object of name → 'method?query'",
-                                 hint='e.g. {"cmd": {"a": "crm.lead.add?fields[TITLE]=X"}}', method="batch")
+        raise B24ValidationError(
+            "batch needs a non-empty 'cmd' object of name → 'method?query'",
+            hint='e.g. {"cmd": {"a": "crm.lead.add?fields[TITLE]=X"}}',
+            method="batch",
+        )
     if len(cmd) > 50:
-        raise B24ValidationError(f"batch has {len(cmd)} commands; at most 50 are allowed",
-                                 hint="split it, or submit a bulk job", method="batch")
+        raise B24ValidationError(
+            f"batch has {len(cmd)} commands; at most 50 are allowed",
+            hint="split it, or submit a bulk job",
+            method="batch",
+        )
     calls = []
     for name, value in cmd.items():
         if isinstance(value, str):
@@ -85,9 +94,20 @@ def encode_batch(calls: list[dict[str, Any]], halt: Any = 0) -> dict[str, Any]:
 class Engine:
     """Gate, plan, decide and execute — the behaviour of the approval graph."""
 
-    def __init__(self, client: Any, *, policy: Any, store: Any, table: Any = None, plan_ttl_sec: int = 3 * 24 * 3600,
-                 idempotency_ttl_sec: int = 86400, actor: str = "b24-tools", bulk_chunk_size: int = 50,
-                 bulk_sample_size: int = 5, on_stage: StageHook | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        policy: Any,
+        store: Any,
+        table: Any = None,
+        plan_ttl_sec: int = 3 * 24 * 3600,
+        idempotency_ttl_sec: int = 86400,
+        actor: str = "b24-tools",
+        bulk_chunk_size: int = 50,
+        bulk_sample_size: int = 5,
+        on_stage: StageHook | None = None,
+    ) -> None:
         self.client = client
         self.policy = policy
         self.table = table or StatusTable.for_store(store)
@@ -117,13 +137,27 @@ class Engine:
             return params
         return spec.validate_params(params)
 
-    def _check(self, method: str, params: dict[str, Any], *, confirm_write: bool = False,
-               confirm_destructive: bool = False) -> Any:
+    def _check(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+    ) -> Any:
         """Packs/allowlist/require-plan gates; the review itself is the write/destructive confirmation."""
         return self.policy.check(method, params, confirm_write=True, confirm_destructive=True, via_plan=True)
 
-    def validated_calls(self, kind: str, method: str, params: dict[str, Any], key: str, *,
-                        confirm_write: bool = False, confirm_destructive: bool = False) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
+    def validated_calls(
+        self,
+        kind: str,
+        method: str,
+        params: dict[str, Any],
+        key: str,
+        *,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+    ) -> tuple[Any, list[dict[str, Any]], dict[str, Any]]:
         """Validate + policy-check one call or a batch; returns (assessment, stamped calls, stamped params)."""
         if kind == "batch":
             calls = decode_batch(params)
@@ -133,11 +167,14 @@ class Engine:
                 origin = rec.origin_id_for(f"{key}#{call['name']}")
                 stamped.append({**call, "params": rec.stamp(call["method"], inner, origin)})
             out_params = encode_batch(stamped, params.get("halt", 0))
-            assessment = self._check("batch", out_params, confirm_write=confirm_write,
-                                     confirm_destructive=confirm_destructive)
+            assessment = self._check(
+                "batch", out_params, confirm_write=confirm_write, confirm_destructive=confirm_destructive
+            )
             return assessment, stamped, out_params
         clean = self._validate(method, params)
-        assessment = self._check(method, clean, confirm_write=confirm_write, confirm_destructive=confirm_destructive)
+        assessment = self._check(
+            method, clean, confirm_write=confirm_write, confirm_destructive=confirm_destructive
+        )
         stamped_params = rec.stamp(method, clean, rec.origin_id_for(key))
         return assessment, [{"name": None, "method": method, "params": stamped_params}], stamped_params
 
@@ -158,10 +195,17 @@ class Engine:
             _refuse_secrets(method, params)
             key = request.get("idempotency_key") or derive_idempotency_key(method, params)
             assessment, calls, stamped = self.validated_calls(
-                kind, method, params, key, confirm_write=bool(request.get("confirm_write")),
-                confirm_destructive=bool(request.get("confirm_destructive")))
+                kind,
+                method,
+                params,
+                key,
+                confirm_write=bool(request.get("confirm_write")),
+                confirm_destructive=bool(request.get("confirm_destructive")),
+            )
         except (B24ValidationError, B24PolicyError) as exc:
-            self.audit.emit("refused", actor=actor, method=method, params=params, outcome="refused", error=_err(exc))
+            self.audit.emit(
+                "refused", actor=actor, method=method, params=params, outcome="refused", error=_err(exc)
+            )
             return {"status": "refused", "error": _err(exc)}
         risk = getattr(assessment, "risk", "write")
         if risk == "read":
@@ -169,16 +213,32 @@ class Engine:
         # replay: this key already ran
         claim = self.ledger.lookup(key)
         if claim is not None and claim.state == "done":
-            self.audit.emit("replay", actor=actor, method=method, risk=risk, params=stamped, idempotency_key=key,
-                            plan_id=claim.owner, outcome="replayed")
+            self.audit.emit(
+                "replay",
+                actor=actor,
+                method=method,
+                risk=risk,
+                params=stamped,
+                idempotency_key=key,
+                plan_id=claim.owner,
+                outcome="replayed",
+            )
             return {"status": "replayed", "result": claim.result, "duplicate_of": claim.owner}
         existing = self._pending_with_key(key)
         if existing is not None:
             return {"status": "pending", "plan": existing.to_dict(), "duplicate_of": existing.plan_id}
         plan = self._new_plan(request, kind, method, calls, stamped, key, assessment, actor)
         self.plans.create(plan)
-        self.audit.emit("plan", actor=actor, method=method, risk=risk, params=stamped, plan_id=plan.plan_id,
-                        idempotency_key=key, outcome="pending")
+        self.audit.emit(
+            "plan",
+            actor=actor,
+            method=method,
+            risk=risk,
+            params=stamped,
+            plan_id=plan.plan_id,
+            idempotency_key=key,
+            outcome="pending",
+        )
         return {"status": "pending", "plan": plan.to_dict()}
 
     def _pending_with_key(self, key: str) -> Plan | None:
@@ -187,9 +247,20 @@ class Engine:
                 return plan
         return None
 
-    def _new_plan(self, request: dict[str, Any], kind: str, method: str, calls: list[dict[str, Any]],
-                  params: dict[str, Any], key: str, assessment: Any, actor: str, *, bulk: dict[str, Any] | None = None,
-                  phash: str | None = None) -> Plan:
+    def _new_plan(
+        self,
+        request: dict[str, Any],
+        kind: str,
+        method: str,
+        calls: list[dict[str, Any]],
+        params: dict[str, Any],
+        key: str,
+        assessment: Any,
+        actor: str,
+        *,
+        bulk: dict[str, Any] | None = None,
+        phash: str | None = None,
+    ) -> Plan:
         now = time.time()
         plan_id = request.get("plan_id") or new_plan_id()
         risk = getattr(assessment, "risk", "write")
@@ -230,61 +301,127 @@ class Engine:
                 clean.append(self._validate(method, dict(record)))
             except B24ValidationError as exc:
                 raise B24ValidationError(f"record {i}: {exc.message}", hint=exc.hint, method=method) from exc
-        assessment = self._check(method, clean[0], confirm_write=bool(request.get("confirm_write")),
-                                 confirm_destructive=bool(request.get("confirm_destructive")))
+        assessment = self._check(
+            method,
+            clean[0],
+            confirm_write=bool(request.get("confirm_write")),
+            confirm_destructive=bool(request.get("confirm_destructive")),
+        )
         risk = getattr(assessment, "risk", "write")
         if risk == "read":
-            raise B24ValidationError(f"{method} is a read; bulk jobs are for writes", method=method,
-                                     hint="use iter_list / export for reads")
-        prefix = request.get("idempotency_prefix") or derive_idempotency_key(method, clean).replace("auto:", "bulk:")
+            raise B24ValidationError(
+                f"{method} is a read; bulk jobs are for writes",
+                method=method,
+                hint="use iter_list / export for reads",
+            )
+        prefix = request.get("idempotency_prefix") or derive_idempotency_key(method, clean).replace(
+            "auto:", "bulk:"
+        )
         stamped = [rec.stamp(method, r, rec.origin_id_for(f"{prefix}:{i}")) for i, r in enumerate(clean)]
-        chunks = [stamped[i:i + self.bulk_chunk_size] for i in range(0, len(stamped), self.bulk_chunk_size)]
+        chunks = [stamped[i : i + self.bulk_chunk_size] for i in range(0, len(stamped), self.bulk_chunk_size)]
         for n, chunk in enumerate(chunks):
-            self.store.put(bulk_ns(plan_id), f"{n:06d}", {"records": chunk, "offset": n * self.bulk_chunk_size},
-                           index=False)
+            self.store.put(
+                bulk_ns(plan_id),
+                f"{n:06d}",
+                {"records": chunk, "offset": n * self.bulk_chunk_size},
+                index=False,
+            )
         sample = stamped[: self.bulk_sample_size]
-        bulk = {"total": len(stamped), "chunk_size": self.bulk_chunk_size, "chunks": len(chunks), "sample": sample,
-                "artifact": list(bulk_ns(plan_id)), "prefix": prefix, "done": 0, "failed": 0, "unknown": 0}
-        phash = params_hash("bulk", [{"name": None, "method": method, "params": {"records": stamped}}], prefix)
+        bulk = {
+            "total": len(stamped),
+            "chunk_size": self.bulk_chunk_size,
+            "chunks": len(chunks),
+            "sample": sample,
+            "artifact": list(bulk_ns(plan_id)),
+            "prefix": prefix,
+            "done": 0,
+            "failed": 0,
+            "unknown": 0,
+        }
+        phash = params_hash(
+            "bulk", [{"name": None, "method": method, "params": {"records": stamped}}], prefix
+        )
         calls = [{"name": str(i), "method": method, "params": r} for i, r in enumerate(sample)]
-        plan = self._new_plan(request, "bulk", method, calls, {"records_total": len(stamped)}, prefix, assessment,
-                              actor, bulk=bulk, phash=phash)
+        plan = self._new_plan(
+            request,
+            "bulk",
+            method,
+            calls,
+            {"records_total": len(stamped)},
+            prefix,
+            assessment,
+            actor,
+            bulk=bulk,
+            phash=phash,
+        )
         self.plans.create(plan)
-        self.audit.emit("plan", actor=actor, method=method, risk=risk, params={"records_total": len(stamped),
-                        "sample": sample}, plan_id=plan.plan_id, idempotency_key=prefix, outcome="pending")
+        self.audit.emit(
+            "plan",
+            actor=actor,
+            method=method,
+            risk=risk,
+            params={"records_total": len(stamped), "sample": sample},
+            plan_id=plan.plan_id,
+            idempotency_key=prefix,
+            outcome="pending",
+        )
         return {"status": "pending", "plan": plan.to_dict()}
 
     def load_bulk_records(self, plan_id: str) -> list[dict[str, Any]]:
         items = sorted(self.store.search(bulk_ns(plan_id), limit=100000), key=lambda it: it.key)
         return [r for it in items for r in it.value.get("records", [])]
 
-    def _run_read(self, kind: str, method: str, params: dict[str, Any], calls: list[dict[str, Any]],
-                  actor: str) -> Outcome:
+    def _run_read(
+        self, kind: str, method: str, params: dict[str, Any], calls: list[dict[str, Any]], actor: str
+    ) -> Outcome:
         started = time.perf_counter()
         try:
             if kind == "batch":
-                answer = self.client.batch({c["name"]: (c["method"], c["params"]) for c in calls},
-                                           halt=bool(params.get("halt")))
+                answer = self.client.batch(
+                    {c["name"]: (c["method"], c["params"]) for c in calls}, halt=bool(params.get("halt"))
+                )
             else:
                 answer = self.client.call(method, params)
         except B24Error as exc:
-            self.audit.emit("error", actor=actor, method=method, risk="read", params=params, outcome="error",
-                            error=_err(exc), duration_ms=_ms(started))
+            self.audit.emit(
+                "error",
+                actor=actor,
+                method=method,
+                risk="read",
+                params=params,
+                outcome="error",
+                error=_err(exc),
+                duration_ms=_ms(started),
+            )
             return {"status": "failed", "error": _err(exc)}
-        self.audit.emit("read", actor=actor, method=method, risk="read", params=params, outcome="ok",
-                        duration_ms=_ms(started))
+        self.audit.emit(
+            "read",
+            actor=actor,
+            method=method,
+            risk="read",
+            params=params,
+            outcome="ok",
+            duration_ms=_ms(started),
+        )
         return {"status": "executed", "result": _plain(answer)}
 
     # ------------------------------------------------------------------ decisions
-    def prepare_edit(self, plan: Plan, args: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    def prepare_edit(
+        self, plan: Plan, args: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
         """Re-validate + re-check an edited action; returns (calls, params, new hash). Raises on refusal."""
         if plan.kind == "bulk":
-            raise B24PlanError("bulk plans cannot be edited; reject and submit a corrected job",
-                               plan_id=plan.plan_id, reason="edit_unsupported")
+            raise B24PlanError(
+                "bulk plans cannot be edited; reject and submit a corrected job",
+                plan_id=plan.plan_id,
+                reason="edit_unsupported",
+            )
         if not isinstance(args, dict):
             raise B24ValidationError("edited params must be a JSON object", method=plan.method)
         _refuse_secrets(plan.method, args)
-        _, calls, params = self.validated_calls(plan.kind, plan.method, copy.deepcopy(args), plan.idempotency_key)
+        _, calls, params = self.validated_calls(
+            plan.kind, plan.method, copy.deepcopy(args), plan.idempotency_key
+        )
         return calls, params, params_hash(plan.kind, calls, plan.idempotency_key)
 
     def apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
@@ -300,35 +437,59 @@ class Engine:
         if ref is not None:
             # the reviewer API already won the compare-and-set; check it is this decision
             if row.get("ref") != ref:
-                return {"status": "conflict", "error": f"plan {plan.plan_id} was decided by {row.get('owner')}"}
+                return {
+                    "status": "conflict",
+                    "error": f"plan {plan.plan_id} was decided by {row.get('owner')}",
+                }
             status = row["status"]
             if status == "expired":
                 return self._finish_expired(plan, reviewer)
             if kind == "edit":
-                calls, params, new_hash = self.prepare_edit(plan, (decision.get("edited_action") or {}).get("args"))
+                calls, params, new_hash = self.prepare_edit(
+                    plan, (decision.get("edited_action") or {}).get("args")
+                )
                 if new_hash != row.get("hash"):
-                    return self._tampered(plan, "the edited params differ from the ones the reviewer approved")
+                    return self._tampered(
+                        plan, "the edited params differ from the ones the reviewer approved"
+                    )
                 plan = self._edited(plan, calls, params, new_hash)
         else:
             if row.get("status") != "pending":
-                return {"status": "conflict", "error": f"plan {plan.plan_id} is already {row.get('status')} "
-                                                       f"(decided by {row.get('owner')})"}
+                return {
+                    "status": "conflict",
+                    "error": f"plan {plan.plan_id} is already {row.get('status')} "
+                    f"(decided by {row.get('owner')})",
+                }
             if time.time() > plan.expires_at:
                 self.plans.transition(plan.plan_id, ["pending"], "expired", owner="expiry")
                 return self._finish_expired(plan, reviewer)
             new_hash = None
             if kind == "edit":
                 try:
-                    calls, params, new_hash = self.prepare_edit(plan, (decision.get("edited_action") or {}).get("args"))
+                    calls, params, new_hash = self.prepare_edit(
+                        plan, (decision.get("edited_action") or {}).get("args")
+                    )
                 except (B24ValidationError, B24PolicyError, B24PlanError) as exc:
-                    self.audit.emit("edit_refused", actor=reviewer, method=plan.method, plan_id=plan.plan_id,
-                                    decision="edit", error=_err(exc))
+                    self.audit.emit(
+                        "edit_refused",
+                        actor=reviewer,
+                        method=plan.method,
+                        plan_id=plan.plan_id,
+                        decision="edit",
+                        error=_err(exc),
+                    )
                     return {"status": "review_again", "note": f"edit refused: {_err(exc)}"}
-            to = {"approve": "approved", "edit": "approved", "reject": "rejected", "respond": "rejected"}[kind]
-            if not self.plans.transition(plan.plan_id, ["pending"], to, owner=reviewer, ref=uuid.uuid4().hex,
-                                         hash=new_hash):
+            to = {"approve": "approved", "edit": "approved", "reject": "rejected", "respond": "rejected"}[
+                kind
+            ]
+            if not self.plans.transition(
+                plan.plan_id, ["pending"], to, owner=reviewer, ref=uuid.uuid4().hex, hash=new_hash
+            ):
                 row = self.plans.row(plan.plan_id) or {}
-                return {"status": "conflict", "error": f"plan {plan.plan_id} was already decided by {row.get('owner')}"}
+                return {
+                    "status": "conflict",
+                    "error": f"plan {plan.plan_id} was already decided by {row.get('owner')}",
+                }
             if kind == "edit":
                 plan = self._edited(plan, calls, params, new_hash)  # type: ignore[arg-type]
         plan.decided_by, plan.decision, plan.decided_at = reviewer, kind, time.time()
@@ -338,15 +499,31 @@ class Engine:
             plan.result = {"message": message} if kind == "respond" else None
             plan.error = f"rejected by {reviewer}: {message}" if kind == "reject" else None
             self.plans.save(plan)
-            self.audit.emit("decision", actor=reviewer, method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                            idempotency_key=plan.idempotency_key, decision=kind, outcome="rejected",
-                            error=plan.error)
+            self.audit.emit(
+                "decision",
+                actor=reviewer,
+                method=plan.method,
+                risk=plan.risk,
+                plan_id=plan.plan_id,
+                idempotency_key=plan.idempotency_key,
+                decision=kind,
+                outcome="rejected",
+                error=plan.error,
+            )
             return {"status": "rejected", "plan": plan.to_dict(), "error": plan.error, "result": plan.result}
         plan.status = "approved"
         self.plans.save(plan)
-        self.audit.emit("decision", actor=reviewer, method=plan.method, risk=plan.risk, params=plan.params,
-                        plan_id=plan.plan_id, idempotency_key=plan.idempotency_key, decision=kind,
-                        outcome="approved")
+        self.audit.emit(
+            "decision",
+            actor=reviewer,
+            method=plan.method,
+            risk=plan.risk,
+            params=plan.params,
+            plan_id=plan.plan_id,
+            idempotency_key=plan.idempotency_key,
+            decision=kind,
+            outcome="approved",
+        )
         return {"status": "approved", "plan": plan.to_dict()}
 
     def _edited(self, plan: Plan, calls: list[dict[str, Any]], params: dict[str, Any], new_hash: str) -> Plan:
@@ -360,16 +537,31 @@ class Engine:
         plan.status = "expired"
         plan.error = f"plan expired at {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(plan.expires_at))}; it was not executed"
         self.plans.save(plan)
-        self.audit.emit("expired", actor=actor, method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                        idempotency_key=plan.idempotency_key, outcome="expired", error=plan.error)
+        self.audit.emit(
+            "expired",
+            actor=actor,
+            method=plan.method,
+            risk=plan.risk,
+            plan_id=plan.plan_id,
+            idempotency_key=plan.idempotency_key,
+            outcome="expired",
+            error=plan.error,
+        )
         return {"status": "expired", "plan": plan.to_dict(), "error": plan.error}
 
     def _tampered(self, plan: Plan, why: str) -> Outcome:
         self.plans.transition(plan.plan_id, ["pending", "approved", "executing"], "failed")
         plan.status, plan.error = "failed", f"tampered plan refused: {why}; nothing was executed"
         self.plans.save(plan)
-        self.audit.emit("error", method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                        idempotency_key=plan.idempotency_key, outcome="tampered", error=plan.error)
+        self.audit.emit(
+            "error",
+            method=plan.method,
+            risk=plan.risk,
+            plan_id=plan.plan_id,
+            idempotency_key=plan.idempotency_key,
+            outcome="tampered",
+            error=plan.error,
+        )
         return {"status": "failed", "plan": plan.to_dict(), "error": plan.error}
 
     # ------------------------------------------------------------------ execution
@@ -381,16 +573,24 @@ class Engine:
     def _execute(self, plan: Plan) -> Outcome:
         row = self.plans.row(plan.plan_id) or {}
         if row.get("status") not in ("approved", "executing"):
-            return {"status": row.get("status") or "failed", "plan": plan.to_dict(),
-                    "error": f"plan {plan.plan_id} is {row.get('status')}; not executing"}
+            return {
+                "status": row.get("status") or "failed",
+                "plan": plan.to_dict(),
+                "error": f"plan {plan.plan_id} is {row.get('status')}; not executing",
+            }
         if plan.kind == "bulk":
             records = self.load_bulk_records(plan.plan_id)
-            actual = params_hash("bulk", [{"name": None, "method": plan.method, "params": {"records": records}}],
-                                 plan.idempotency_key)
+            actual = params_hash(
+                "bulk",
+                [{"name": None, "method": plan.method, "params": {"records": records}}],
+                plan.idempotency_key,
+            )
         else:
             actual = params_hash(plan.kind, plan.calls, plan.idempotency_key)
         if actual != row.get("hash"):
-            return self._tampered(plan, "its calls no longer match the hash recorded when it was planned/decided")
+            return self._tampered(
+                plan, "its calls no longer match the hash recorded when it was planned/decided"
+            )
         if plan.kind == "bulk":
             outcome = self._execute_bulk(plan, records)
         else:
@@ -400,7 +600,10 @@ class Engine:
         plan.status, plan.result, plan.error = status, outcome.get("result"), outcome.get("error")
         plan.evidence = outcome.get("evidence") or plan.evidence
         if plan.kind == "bulk" and isinstance(plan.result, dict):
-            plan.bulk = {**(plan.bulk or {}), **{k: plan.result.get(k) for k in ("done", "failed", "unknown")}}
+            plan.bulk = {
+                **(plan.bulk or {}),
+                **{k: plan.result.get(k) for k in ("done", "failed", "unknown")},
+            }
         self.plans.save(plan)
         return {**outcome, "plan": plan.to_dict()}
 
@@ -410,8 +613,10 @@ class Engine:
 
     def _send(self, plan: Plan) -> Any:
         if plan.kind == "batch":
-            return self.client.batch({c["name"]: (c["method"], c["params"]) for c in plan.calls},
-                                     halt=bool(plan.params.get("halt")))
+            return self.client.batch(
+                {c["name"]: (c["method"], c["params"]) for c in plan.calls},
+                halt=bool(plan.params.get("halt")),
+            )
         call = plan.calls[0]
         return self.client.call(call["method"], call["params"], idempotency_key=plan.idempotency_key)
 
@@ -421,8 +626,14 @@ class Engine:
             states = {f.state for f in founds}
             evidence = {"commands": {c["name"]: f.evidence for c, f in zip(plan.calls, founds, strict=True)}}
             if states == {"found"}:
-                return rec.Found("found", {"results": {c["name"]: f.result for c, f in zip(plan.calls, founds, strict=True)},
-                                           "errors": {}}, evidence)
+                return rec.Found(
+                    "found",
+                    {
+                        "results": {c["name"]: f.result for c, f in zip(plan.calls, founds, strict=True)},
+                        "errors": {},
+                    },
+                    evidence,
+                )
             if states == {"absent"}:
                 return rec.Found("absent", evidence=evidence)
             return rec.Found("unprovable", evidence=evidence)
@@ -437,18 +648,26 @@ class Engine:
             self.audit.emit("replay", actor=actor, outcome="replayed", **base)
             return {"status": "executed", "result": claim.result, "replayed": True}
         if claim.state == "unknown":
-            return {"status": "unknown_outcome", "evidence": claim.record.get("evidence"),
-                    "error": "an earlier attempt with this idempotency key has an unknown outcome; resolve it first"}
+            return {
+                "status": "unknown_outcome",
+                "evidence": claim.record.get("evidence"),
+                "error": "an earlier attempt with this idempotency key has an unknown outcome; resolve it first",
+            }
         if claim.state == "in_flight":
             if claim.owner != plan.plan_id:
-                return {"status": "failed", "error": f"idempotency key {key} is being executed by plan {claim.owner}"}
+                return {
+                    "status": "failed",
+                    "error": f"idempotency key {key} is being executed by plan {claim.owner}",
+                }
             found = self._reconcile(plan)  # we crashed after claiming: did the write happen?
             self.audit.emit("reconcile", actor=actor, outcome=found.state, **base)
             if found.state == "found":
                 self.ledger.complete(key, found.result, how="reconciled")
                 return {"status": "executed", "result": found.result, "reconciled": True}
             if found.state == "unprovable":
-                return self._park(plan, found.evidence or {}, "resumed after a crash between claim and completion")
+                return self._park(
+                    plan, found.evidence or {}, "resumed after a crash between claim and completion"
+                )
         self._stage("claimed", plan.plan_id)
         attempts = 0
         while True:
@@ -459,21 +678,32 @@ class Engine:
             try:
                 answer = self._send(plan)
             except B24UnknownOutcome as exc:
-                self.audit.emit("error", actor=actor, outcome="unknown", error=_err(exc), duration_ms=_ms(started), **base)
+                self.audit.emit(
+                    "error", actor=actor, outcome="unknown", error=_err(exc), duration_ms=_ms(started), **base
+                )
                 found = self._reconcile(plan)
                 self.audit.emit("reconcile", actor=actor, outcome=found.state, **base)
                 if found.state == "found":
                     self.ledger.complete(key, found.result, how="reconciled")
                     return {"status": "executed", "result": found.result, "reconciled": True}
                 if found.state == "absent" and attempts <= _RECONCILE_RETRIES:
-                    self.audit.emit("retry", actor=actor, outcome="retry", error="write provably absent; resending",
-                                    **base)
+                    self.audit.emit(
+                        "retry",
+                        actor=actor,
+                        outcome="retry",
+                        error="write provably absent; resending",
+                        **base,
+                    )
                     continue
-                return self._park(plan, {**(found.evidence or {}), "error": _err(exc)}, "the portal's answer was lost")
+                return self._park(
+                    plan, {**(found.evidence or {}), "error": _err(exc)}, "the portal's answer was lost"
+                )
             except (B24TransportError, B24Error) as exc:
                 # a definite refusal (API error) or a request that never left: nothing was written
                 self.ledger.fail(key, _err(exc))
-                self.audit.emit("error", actor=actor, outcome="error", error=_err(exc), duration_ms=_ms(started), **base)
+                self.audit.emit(
+                    "error", actor=actor, outcome="error", error=_err(exc), duration_ms=_ms(started), **base
+                )
                 return {"status": "failed", "error": _err(exc)}
             break
         self._stage("called", plan.plan_id)
@@ -483,21 +713,41 @@ class Engine:
         if retried > 0:
             self.audit.emit("retry", actor=actor, outcome=f"client retried {retried}x", **base)
         errors = result.get("errors") if plan.kind == "batch" and isinstance(result, dict) else None
-        self.audit.emit("result", actor=actor, outcome="ok" if not errors else "partial", duration_ms=_ms(started),
-                        error=canonical_json(errors) if errors else None, **base)
+        self.audit.emit(
+            "result",
+            actor=actor,
+            outcome="ok" if not errors else "partial",
+            duration_ms=_ms(started),
+            error=canonical_json(errors) if errors else None,
+            **base,
+        )
         if errors:
             ok = len(result.get("results") or {})
             status = "failed" if not ok else "executed"
-            return {"status": status, "result": result, "error": f"{len(errors)} of {len(plan.calls)} commands failed"}
+            return {
+                "status": status,
+                "result": result,
+                "error": f"{len(errors)} of {len(plan.calls)} commands failed",
+            }
         return {"status": "executed", "result": result}
 
     def _park(self, plan: Plan, evidence: dict[str, Any], why: str) -> Outcome:
         evidence = redact({**evidence, "why": why, "at": time.time()})
         self.ledger.park(plan.idempotency_key, evidence)
-        self.audit.emit("park", method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                        idempotency_key=plan.idempotency_key, outcome="unknown_outcome", error=why)
-        return {"status": "unknown_outcome", "evidence": evidence,
-                "error": f"outcome unknown ({why}); parked for the reviewer with evidence — not retried"}
+        self.audit.emit(
+            "park",
+            method=plan.method,
+            risk=plan.risk,
+            plan_id=plan.plan_id,
+            idempotency_key=plan.idempotency_key,
+            outcome="unknown_outcome",
+            error=why,
+        )
+        return {
+            "status": "unknown_outcome",
+            "evidence": evidence,
+            "error": f"outcome unknown ({why}); parked for the reviewer with evidence — not retried",
+        }
 
     def _execute_bulk(self, plan: Plan, records: Sequence[dict[str, Any]]) -> Outcome:
         prefix, actor = plan.idempotency_key, plan.decided_by or self.audit.actor
@@ -536,9 +786,16 @@ class Engine:
                 attempt += 1
                 self._stage("claimed", plan.plan_id)
                 started = time.perf_counter()
-                self.audit.emit("call", actor=actor, method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                                idempotency_key=f"{prefix}:{todo[0]}..{todo[-1]}", outcome="sent",
-                                params={"records": len(todo)})
+                self.audit.emit(
+                    "call",
+                    actor=actor,
+                    method=plan.method,
+                    risk=plan.risk,
+                    plan_id=plan.plan_id,
+                    idempotency_key=f"{prefix}:{todo[0]}..{todo[-1]}",
+                    outcome="sent",
+                    params={"records": len(todo)},
+                )
                 try:
                     answer = self.client.call_many(plan.method, [records[i] for i in todo])
                 except B24UnknownOutcome as exc:
@@ -552,11 +809,19 @@ class Engine:
                         elif found.state == "absent" and attempt <= _RECONCILE_RETRIES:
                             retry.append(i)
                         else:
-                            self.ledger.park(f"{prefix}:{i}", redact({**(found.evidence or {}), "error": _err(exc)}))
+                            self.ledger.park(
+                                f"{prefix}:{i}", redact({**(found.evidence or {}), "error": _err(exc)})
+                            )
                             unknown += 1
                             parked[str(i)] = found.evidence
-                    self.audit.emit("reconcile", actor=actor, method=plan.method, plan_id=plan.plan_id,
-                                    outcome=f"{len(todo) - len(retry)} settled, {len(retry)} resent", error=_err(exc))
+                    self.audit.emit(
+                        "reconcile",
+                        actor=actor,
+                        method=plan.method,
+                        plan_id=plan.plan_id,
+                        outcome=f"{len(todo) - len(retry)} settled, {len(retry)} resent",
+                        error=_err(exc),
+                    )
                     todo = retry
                     continue
                 except B24Error as exc:
@@ -564,8 +829,15 @@ class Engine:
                         self.ledger.fail(f"{prefix}:{i}", _err(exc))
                         errors[str(i)] = _err(exc)
                     failed += len(todo)
-                    self.audit.emit("error", actor=actor, method=plan.method, plan_id=plan.plan_id, outcome="error",
-                                    error=_err(exc), duration_ms=_ms(started))
+                    self.audit.emit(
+                        "error",
+                        actor=actor,
+                        method=plan.method,
+                        plan_id=plan.plan_id,
+                        outcome="error",
+                        error=_err(exc),
+                        duration_ms=_ms(started),
+                    )
                     break
                 self._stage("called", plan.plan_id)
                 res = dict(getattr(answer, "results", {}) or {})
@@ -581,20 +853,41 @@ class Engine:
                         self.ledger.fail(f"{prefix}:{i}", msg)
                         errors[str(i)] = msg
                         failed += 1
-                self.audit.emit("result", actor=actor, method=plan.method, risk=plan.risk, plan_id=plan.plan_id,
-                                idempotency_key=f"{prefix}:{todo[0]}..{todo[-1]}",
-                                outcome=f"{len(todo) - len(errs)} ok, {len(errs)} failed", duration_ms=_ms(started))
+                self.audit.emit(
+                    "result",
+                    actor=actor,
+                    method=plan.method,
+                    risk=plan.risk,
+                    plan_id=plan.plan_id,
+                    idempotency_key=f"{prefix}:{todo[0]}..{todo[-1]}",
+                    outcome=f"{len(todo) - len(errs)} ok, {len(errs)} failed",
+                    duration_ms=_ms(started),
+                )
                 break
             plan.bulk = {**(plan.bulk or {}), "done": done, "failed": failed, "unknown": unknown}
             self.plans.save(plan)  # progress visible to reviewers while the job runs
-        summary = {"total": len(records), "done": done, "failed": failed, "unknown": unknown,
-                   "results": results, "errors": errors}
+            self.plans.transition(plan.plan_id, ["approved"], "approved")  # heartbeat: still alive
+        summary = {
+            "total": len(records),
+            "done": done,
+            "failed": failed,
+            "unknown": unknown,
+            "results": results,
+            "errors": errors,
+        }
         if unknown:
-            return {"status": "unknown_outcome", "result": summary, "evidence": {"records": parked},
-                    "error": f"{unknown} record(s) with unknown outcome parked for the reviewer"}
+            return {
+                "status": "unknown_outcome",
+                "result": summary,
+                "evidence": {"records": parked},
+                "error": f"{unknown} record(s) with unknown outcome parked for the reviewer",
+            }
         if failed:
-            return {"status": "failed" if not done else "executed", "result": summary,
-                    "error": f"{failed} of {len(records)} records failed"}
+            return {
+                "status": "failed" if not done else "executed",
+                "result": summary,
+                "error": f"{failed} of {len(records)} records failed",
+            }
         return {"status": "executed", "result": summary}
 
 

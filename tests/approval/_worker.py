@@ -42,7 +42,7 @@ def main() -> None:
                         time.sleep(0.005)
                 res = approvals.approve(cfg["plan_id"], reviewer=cfg.get("reviewer", "worker"))
             elif action == "recover":
-                res = approvals.recover()
+                res = approvals.recover(stale_after=0)
                 print(json.dumps([dataclasses.asdict(r) for r in res], default=str))
                 return
             else:

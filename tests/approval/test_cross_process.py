@@ -101,10 +101,10 @@ def test_kill_9_between_claim_and_completion_then_resume_no_duplicate_no_loss(
         expected_before = 1 if stage == "called" else 0
         assert served.count("lead", TITLE=title) == expected_before
         assert reviewer.get_plan(planned.plan_id).status in ("approved", "executing")
-        results = {r.plan_id: r for r in reviewer.recover()}
+        results = {r.plan_id: r for r in reviewer.recover(stale_after=0)}
         assert results[planned.plan_id].status == "executed"
         assert served.count("lead", TITLE=title) == 1, "no duplicate, no loss"
-        assert reviewer.recover() == []  # nothing left to do; a second recovery changes nothing
+        assert reviewer.recover(stale_after=0) == []  # nothing left to do; a second recovery changes nothing
         assert served.count("lead", TITLE=title) == 1
     print(
         f"\ncrash-test runs ({backend['kind']}, stage={stage}): {killed} kill -9, {killed} recovered exactly once"
