@@ -48,7 +48,7 @@ def export_command(
     """Export a CRM slice by fast ID paging: constant memory, progress bar with rate and ETA, resumable."""
     as_json = want_json(json_out)
     with handle_errors(as_json=as_json):
-        from ._export import count_matching, export_entity, list_method_for
+        from ._export import count_matching, export_entity, last_exported_id, list_method_for
 
         flt = parse_json_option(filter, name="--filter", default={})
         if not isinstance(flt, dict):
@@ -85,10 +85,11 @@ def export_command(
                     import time
 
                     t0 = time.monotonic()
+                    already = last_exported_id(out)[1] if resume and out.exists() else 0
 
                     def tick(n: int) -> None:
                         elapsed = max(time.monotonic() - t0, 1e-6)
-                        bar.update(task, completed=n, rate=n / elapsed)
+                        bar.update(task, completed=already + n, rate=n / elapsed)
 
                     result = export_entity(
                         client, entity, out, filter=flt, select=fields or None, resume=resume, progress=tick

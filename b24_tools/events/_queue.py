@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -84,6 +85,7 @@ class EventQueue:
         self.path = str(path)
         self.lease_sec = lease_sec
         self._memory: sqlite3.Connection | None = None
+        self._lock = threading.RLock()
         if self.path == ":memory:":
             self._memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         else:
@@ -94,7 +96,8 @@ class EventQueue:
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
         if self._memory is not None:
-            yield self._memory
+            with self._lock:  # one shared in-memory connection: serialize the threads that use it
+                yield self._memory
             return
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
         try:
