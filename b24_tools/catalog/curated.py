@@ -1062,10 +1062,11 @@ CURATED: tuple[Curated, ...] = (
         "boards",
         "read",
         "Get a sprint.",
-        _m("ScrumSprintGet", sprintId=(int, ..., "sprint ID")),
+        _m("ScrumSprintGet", id=(int, ..., "sprint ID")),
         "object",
         ("task",),
-        example={"sprintId": 1},
+        example={"id": 1},
+        relaxed={"sprintId": "the docs table says sprintId; every docs example (curl, JS, PHP) sends id"},
     ),
     C(
         "tasks.api.scrum.sprint.start",
@@ -1284,11 +1285,23 @@ CURATED: tuple[Curated, ...] = (
         "Book a resource for a time slot.",
         _m(
             "BookingAdd",
-            fields=(dict[str, Any], ..., '{"resourceIds":[1],"datePeriod":{"from":{..},"to":{..}}}'),
+            fields=(
+                dict[str, Any],
+                ...,
+                '{"resourceIds":[1],"datePeriod":{"from":{"timestamp":1767000000,"timezone":"UTC"},"to":{..}}}',
+            ),
         ),
         "object",
         ("booking",),
-        example={"fields": {"resourceIds": [1]}},
+        example={
+            "fields": {
+                "resourceIds": [1],
+                "datePeriod": {
+                    "from": {"timestamp": 1767000000, "timezone": "UTC"},
+                    "to": {"timestamp": 1767003600, "timezone": "UTC"},
+                },
+            }
+        },
     ),
     C(
         "booking.v1.resource.list",

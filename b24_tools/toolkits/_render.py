@@ -65,9 +65,7 @@ def render_result(
             head += f" in '{key}'"
         notes = []
         if len(rows) > len(shown):
-            notes.append(
-                f"showing the first {len(shown)}; narrow the filter or select fewer fields for the rest"
-            )
+            notes.append(f"showing the first {len(shown)}; narrow the request to see the others")
         if next_start is not None:
             notes.append(f"more pages: call again with start={next_start}")
         text = "\n".join([head + (" — " + "; ".join(notes) if notes else ""), *lines])
