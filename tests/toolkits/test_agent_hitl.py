@@ -131,3 +131,28 @@ def test_call_method_is_gated_by_the_risk_of_the_method_it_calls(method, gated):
         tool_call = {"name": "b24_call_method", "args": {"method": method, "params": {}}, "id": "x"}
 
     assert when(Req()) is gated
+
+
+async def test_the_same_agent_runs_async_with_the_async_client(emulator, b24_aclient):
+    leads_before = emulator.count("lead")
+    script = [
+        AIMessage("", tool_calls=[_call("crm_lead_get", {"id": 1}, "r1")]),
+        AIMessage("", tool_calls=[_call("crm_lead_update", {"id": 1, "fields": {"TITLE": "Renamed"}}, "w1")]),
+        AIMessage("Renamed."),
+    ]
+    agent = _agent(b24_aclient, script)
+    cfg = {"configurable": {"thread_id": "agent-async"}}
+    out = await agent.ainvoke({"messages": [{"role": "user", "content": "Rename lead 1"}]}, cfg, version="v2")
+    assert [m.name for m in _tool_messages(out.value)] == ["crm_lead_get"]
+    request = out.interrupts[0].value["action_requests"][0]
+    assert request["name"] == "crm_lead_update" and request["description"].startswith(
+        "Bitrix24 call needs approval"
+    )
+    edited = {
+        "type": "edit",
+        "edited_action": {"name": "crm_lead_update", "args": {"id": 1, "fields": {"TITLE": "Edited"}}},
+    }
+    done = await agent.ainvoke(Command(resume={"decisions": [edited]}), cfg, version="v2")
+    assert not done.interrupts
+    assert [r["TITLE"] for r in emulator.records("lead") if str(r["ID"]) == "1"] == ["Edited"]
+    assert emulator.count("lead") == leads_before
