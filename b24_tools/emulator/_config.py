@@ -43,7 +43,9 @@ class EmulatorConfig:
     count_cost_per_row: float = 2.1e-5
     offset_cost_per_row: float = 1.0e-5
     page_cost: float = 0.0
-    cost_sleep_scale: float = 1.0  # share of the modelled cost slept when latency is on (never when it is off)
+    cost_sleep_scale: float = (
+        1.0  # share of the modelled cost slept when latency is on (never when it is off)
+    )
     member_id: str = "emulator-member-0001"
     timezone_offset: str = "+00:00"
     extra_webhooks: dict[str, tuple[int, set[str] | None]] = field(default_factory=dict)

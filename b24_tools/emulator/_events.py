@@ -98,7 +98,13 @@ class EventBus:
 
     # -- publishing -------------------------------------------------------------------------------------
     def publish(
-        self, event: str, data: dict[str, Any], object_key: str, *, source_connector: str | None
+        self,
+        event: str,
+        data: dict[str, Any],
+        object_key: str,
+        *,
+        source_connector: str | None,
+        user_id: int = 0,
     ) -> None:
         for id, b in self.bindings(all_apps=True):
             if b["event"] != event:
@@ -109,9 +115,11 @@ class EventBus:
                 self._record_offline(b, event, data, object_key)
                 continue
             if b["handler"]:
-                self._enqueue(id, b, event, data)
+                self._enqueue(id, b, event, data, user_id)
 
-    def _auth_block(self, b: dict[str, Any], *, with_refresh: bool = False) -> dict[str, Any]:
+    def _auth_block(
+        self, b: dict[str, Any], *, with_refresh: bool = False, user_id: int = 0
+    ) -> dict[str, Any]:
         portal = self.portal
         base = portal.base_url.rstrip("/")
         auth: dict[str, Any] = {
@@ -122,7 +130,10 @@ class EventBus:
         }
         if b.get("client_id"):
             app = portal.oauth.app(b["client_id"]) or {}
-            tokens = portal.oauth.issue_tokens(b["client_id"], b.get("auth_type") or portal.config.user_id)
+            # tokens of the handler's auth_type user, else of the user whose change raised the event (events/index.md)
+            tokens = portal.oauth.issue_tokens(
+                b["client_id"], b.get("auth_type") or user_id or portal.config.user_id
+            )
             auth = {
                 "access_token": tokens["access_token"],
                 "expires_in": str(tokens["expires_in"]),
@@ -151,13 +162,15 @@ class EventBus:
         """The application_token the portal shows for outgoing webhooks (local-integrations/local-webhooks.md)."""
         return self.portal.store.kv_get("outgoing_application_token") or self._outgoing_token()
 
-    def _enqueue(self, binding_id: int, b: dict[str, Any], event: str, data: dict[str, Any]) -> None:
+    def _enqueue(
+        self, binding_id: int, b: dict[str, Any], event: str, data: dict[str, Any], user_id: int = 0
+    ) -> None:
         payload = {
             "event": event,
             "event_handler_id": str(binding_id),
             "data": data,
             "ts": str(int(self.portal.clock.now())),
-            "auth": self._auth_block(b),
+            "auth": self._auth_block(b, user_id=user_id),
         }
         self._queue.put((b["handler"], event, encode(payload).encode()))
         self._ensure_thread()

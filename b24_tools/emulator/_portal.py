@@ -99,7 +99,9 @@ class Portal:
         pending = [e for e in ctx.events if e[0] != "__drop__"]
         ctx.events[:] = [e for e in ctx.events if e[0] == "__drop__"]
         for event, data, key in pending:
-            self.events.publish(event, data, key, source_connector=str(connector) if connector else None)
+            self.events.publish(
+                event, data, key, source_connector=str(connector) if connector else None, user_id=ctx.user_id
+            )
 
 
 def _fault_error(fault: Any) -> ApiError:

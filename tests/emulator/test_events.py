@@ -177,3 +177,16 @@ def test_offline_methods_need_an_administrator(emu: Emulator) -> None:
     with emu.http() as h:
         r = h.post("/rest/event.offline.get", json={"auth": token})
     assert r.status_code == 403 and r.json()["error"] == "ACCESS_DENIED"
+
+
+def test_app_event_tokens_belong_to_the_user_who_made_the_change(
+    emu: Emulator, app: httpx.Client, receiver
+) -> None:
+    emu.seed(users=3)
+    app.post("event.bind", json={"event": "ONCRMLEADADD", "handler": receiver.url})
+    other = emu.add_webhook("user-three", user_id=3)
+    with httpx.Client(transport=emu.transport(), base_url=other) as h:
+        h.post("crm.lead.add", json={"fields": {"TITLE": "by user 3"}})
+    emu.events.wait_idle()
+    token = receiver.payloads()[0]["auth"]["access_token"]
+    assert emu.oauth.find_access(token)["user_id"] == 3

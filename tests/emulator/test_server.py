@@ -102,3 +102,34 @@ def test_cli_serve_prints_the_webhook_url_and_keeps_state(tmp_path: Path) -> Non
 def test_serve_refuses_a_non_loopback_host_unless_allowed(emu: Emulator) -> None:
     with pytest.raises(ValueError, match="loopback"), emu.serve(host="0.0.0.0"):
         pass
+
+
+@pytest.mark.slow
+def test_cli_serve_self_signed_prints_the_ca_to_trust(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-m", "b24_tools.cli", "emulator", "serve", "--port", str(port), "--self-signed"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+    try:
+        lines: list[str] = []
+        while not any("Trust this CA" in line for line in lines):
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line, "".join(lines)
+            lines.append(line)
+        ca_file = next(line for line in lines if "Trust this CA" in line).split(":", 1)[1].split()[0]
+        context = ssl.create_default_context(cafile=str(tmp_path / ca_file))
+        for _ in range(100):
+            try:
+                r = httpx.post(
+                    f"https://127.0.0.1:{port}/rest/1/emulator-secret-code/server.time", verify=context
+                )
+                break
+            except httpx.ConnectError:
+                time.sleep(0.05)
+        assert r.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
