@@ -66,3 +66,28 @@ def test_b24pysdk_style_chained_fast_paging_stops_on_a_short_page(emu: Emulator,
     )
     res = http.post("batch", json={"cmd": cmd}).json()["result"]["result"]
     assert len(res["1"]) == 50 and len(res["2"]) == 20 and res["3"] == []
+
+
+def test_references_reach_into_wrapped_results(emu: Emulator, http: httpx.Client) -> None:
+    # peer-clients.md: b24pysdk chains `$result[k][tasks][49][id]` for wrapped list answers
+    emu.seed(tasks=60, users=1)
+    cmd = {
+        "p1": "tasks.task.list?"
+        + encode({"order": {"ID": "ASC"}, "filter": {">ID": 0}, "select": ["ID"], "start": -1}),
+        "p2": "tasks.task.list?"
+        + encode(
+            {
+                "order": {"ID": "ASC"},
+                "filter": {">ID": "$result[p1][tasks][49][id]"},
+                "select": ["ID"],
+                "start": -1,
+            }
+        ),  # fmt: skip
+    }
+    res = http.post("batch", json={"cmd": cmd}).json()["result"]["result"]
+    assert [t["id"] for t in res["p2"]["tasks"]] == [str(i) for i in range(51, 61)]
+
+
+def test_method_names_inside_batch_are_normalised(http: httpx.Client) -> None:
+    body = http.post("batch", json={"cmd": {"a": "Server.Time.json", "b": "USER.CURRENT"}}).json()["result"]
+    assert set(body["result"]) == {"a", "b"} and body["result_error"] == []
