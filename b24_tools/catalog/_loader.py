@@ -34,6 +34,36 @@ _PY_TYPES: dict[str, Any] = {
 }
 
 
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "to", "of", "for", "in", "on", "from", "with", "and", "or", "by", "my"}
+)
+# query word -> other words the docs use for the same thing (b24_find_methods)
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "send": ("add", "post"),
+    "post": ("add", "blogpost"),
+    "create": ("add",),
+    "remove": ("delete",),
+    "change": ("update", "set"),
+    "edit": ("update",),
+    "find": ("list", "search", "get"),
+    "product": ("productrow", "productrows"),
+    "products": ("productrows", "productrow"),
+    "stage": ("status", "stages"),
+    "stages": ("status", "category"),
+    "pipeline": ("category", "dealcategory"),
+    "comment": ("comment", "commentitem"),
+    "file": ("disk",),
+    "files": ("disk",),
+    "meeting": ("event", "calendar"),
+    "employee": ("user",),
+    "employees": ("user",),
+    "sms": ("messageservice",),
+    "checklist": ("checklistitem",),
+    "project": ("sonet_group", "workgroup"),
+    "group": ("sonet_group", "workgroup"),
+}
+
+
 class _GeneratedParams(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -153,7 +183,7 @@ class Catalog:
 
     def search(self, query: str, pack: str | None = None, *, limit: int = 10) -> list[MethodSpec]:
         """Methods whose name, title or summary match the words of `query`, best first (curated first on ties)."""
-        words = [w for w in re.split(r"[\s,;]+", query.lower().strip()) if w]
+        words = [w for w in re.split(r"[\s,;]+", query.lower().strip()) if w and w not in _STOPWORDS]
         if not words:
             return []
         scored: list[tuple[float, str]] = []
@@ -168,24 +198,35 @@ class Catalog:
                 [raw.get("title", ""), raw.get("summary", ""), cur.description if cur else ""]
             ).lower()
             score = 0.0
+            hits = 0
             for w in words:
                 wn = normalize_method(w)
                 if wn == key:
                     score += 10
-                elif wn in hay_name:
-                    score += 3
-                elif w in hay_text:
-                    score += 1
-                else:
-                    stem = w[:-1] if len(w) > 4 and w.endswith("s") else w
-                    if stem in hay_name or stem in hay_text:
-                        score += 0.7
+                    continue
+                best = 0.0
+                for i, alt in enumerate((w, *_SYNONYMS.get(w, ()))):
+                    weight = 1.0 if i == 0 else 0.8
+                    if alt in hay_name:
+                        best = max(best, 3 * weight)
+                    elif alt in hay_text:
+                        best = max(best, 1 * weight)
+                    else:
+                        stem = alt[:-1] if len(alt) > 4 and alt.endswith("s") else alt
+                        if stem in hay_name or stem in hay_text:
+                            best = max(best, 0.7 * weight)
+                score += best
+                hits += best > 0
             if score <= 0:
                 continue
+            if hits == len(words):
+                score += 1.0  # every word of the query found
             if cur is not None:
-                score += 0.5
+                score += 1.5 * hits / len(words)
             if raw.get("deprecated"):
                 score -= 0.3
+            if key.startswith(("imbot.v2.", "im.v2.")):  # bot/app-context APIs rarely fit a user's request
+                score -= 0.5
             scored.append((-score, key))
         scored.sort()
         out = []
