@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ._persistence import maybe_redact
 from ._redact import redact, redact_text
 
 __all__ = ["AuditLog", "AUDIT_NS", "EXPORT_FIELDS"]
@@ -44,7 +45,7 @@ class AuditLog:
             row["error"] = f"{type(row['error']).__name__}: {row['error']}"
         if isinstance(row.get("error"), str):
             row["error"] = redact_text(row["error"])
-        row = redact(row)
+        row = maybe_redact(row)
         key = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         row["id"] = key
         self.store.put(AUDIT_NS, key, row, index=False)

@@ -14,8 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ._persistence import StatusTable
-from ._redact import redact
+from ._persistence import StatusTable, maybe_redact
 
 __all__ = ["Claim", "Ledger", "LEDGER_NS"]
 
@@ -52,7 +51,7 @@ class Ledger:
     def _put(self, key: str, *, merge: bool = True, **fields: Any) -> None:
         record = self._record(key) if merge else {}
         record.update(fields, key=key, updated_at=time.time())
-        self.store.put(LEDGER_NS, key, redact(record), index=False)
+        self.store.put(LEDGER_NS, key, maybe_redact(record), index=False)
 
     def claim(self, key: str, *, owner: str, method: str | None = None) -> Claim:
         """Claim `key` for `owner` (a plan id) before calling the portal."""

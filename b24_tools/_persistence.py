@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 import threading
 import time
@@ -39,6 +40,7 @@ __all__ = [
     "RedactingSerializer",
     "StatusTable",
     "make_serializer",
+    "maybe_redact",
     "open_persistence",
     "open_async_persistence",
     "is_postgres_url",
@@ -95,6 +97,15 @@ def _may_hold_secret(data: bytes) -> bool:
     if any(t in low for t in _TRIGGERS):
         return True
     return any(s.encode() in data for s in known_secrets())
+
+
+def maybe_redact(value: Any) -> Any:
+    """`redact(value)`, skipped when its JSON shows nothing redact() could change (a C-speed check)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return redact(value)
+    return redact(value) if _may_hold_secret(text.encode()) else value
 
 
 class RedactingSerializer(SerializerProtocol):
@@ -170,12 +181,13 @@ CREATE TABLE IF NOT EXISTS b24_cas (
     owner TEXT,
     ref TEXT,
     hash TEXT,
+    data TEXT,
     version INTEGER NOT NULL DEFAULT 1,
     updated_at DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (ns, key)
 )
 """
-_COLS = ("ns", "key", "status", "owner", "ref", "hash", "version", "updated_at")
+_COLS = ("ns", "key", "status", "owner", "ref", "hash", "data", "version", "updated_at")
 
 
 class StatusTable:
@@ -241,7 +253,7 @@ class StatusTable:
                 if (ns, key) in self._mem:
                     return False
                 self._mem[(ns, key)] = dict(ns=ns, key=key, status=status, owner=owner, ref=ref, hash=hash,
-                                            version=1, updated_at=now)
+                                            data=None, version=1, updated_at=now)
                 return True
         n, _ = self._exec(
             "INSERT INTO b24_cas (ns, key, status, owner, ref, hash, version, updated_at) "
@@ -252,8 +264,10 @@ class StatusTable:
 
     def transition(self, ns: str, key: str, from_status: Sequence[str], to_status: str, *,
                    owner: str | None = None, ref: str | None = None, hash: str | None = None,
-                   expect_ref: str | None = None) -> bool:
-        """Atomically move the row from one of `from_status` to `to_status`; True when this caller won."""
+                   expect_ref: str | None = None, data: str | None = None) -> bool:
+        """Atomically move the row from one of `from_status` to `to_status`; True when this caller won.
+
+        `owner`, `ref`, `hash` and `data` are set in the same statement when given."""
         now = time.time()
         froms = list(from_status)
         if self.kind == "memory":
@@ -262,17 +276,17 @@ class StatusTable:
                 if row is None or row["status"] not in froms or (expect_ref is not None and row["ref"] != expect_ref):
                     return False
                 row.update(status=to_status, updated_at=now, version=row["version"] + 1)
-                for name, value in (("owner", owner), ("ref", ref), ("hash", hash)):
+                for name, value in (("owner", owner), ("ref", ref), ("hash", hash), ("data", data)):
                     if value is not None:
                         row[name] = value
                 return True
         marks = ", ".join(["%s"] * len(froms))
         sql = (
             "UPDATE b24_cas SET status = %s, owner = COALESCE(%s, owner), ref = COALESCE(%s, ref), "
-            "hash = COALESCE(%s, hash), version = version + 1, updated_at = %s "
+            "hash = COALESCE(%s, hash), data = COALESCE(%s, data), version = version + 1, updated_at = %s "
             f"WHERE ns = %s AND key = %s AND status IN ({marks})"
         )
-        args: list[Any] = [to_status, owner, ref, hash, now, ns, key, *froms]
+        args: list[Any] = [to_status, owner, ref, hash, data, now, ns, key, *froms]
         if expect_ref is not None:
             sql += " AND ref = %s"
             args.append(expect_ref)

@@ -393,9 +393,10 @@ class Approvals:
         ref = uuid.uuid4().hex
         decision = {**decision, "reviewer": reviewer, "ref": ref}
         if time.time() > plan.expires_at:
-            if not self.plans.transition(plan_id, ["pending"], "expired", owner=reviewer, ref=ref):
+            decision = {"type": "reject", "message": "expired", "reviewer": reviewer, "ref": ref}
+            if not self.plans.transition(plan_id, ["pending"], "expired", owner=reviewer, ref=ref, decision=decision):
                 self._raise_conflict(plan_id)
-            return plan, {"type": "reject", "message": "expired", "reviewer": reviewer, "ref": ref}
+            return plan, decision
         new_hash = None
         if decision["type"] == "edit":
             args = decision["edited_action"]["args"]
@@ -403,9 +404,9 @@ class Approvals:
                 plan, args
             )  # raises B24ValidationError / B24PolicyError
             decision["edited_action"]["name"] = plan.method
-        self.plans.save_decision(ref, decision)
         if not self.plans.transition(
-            plan_id, ["pending"], _TO_STATUS[decision["type"]], owner=reviewer, ref=ref, hash=new_hash
+            plan_id, ["pending"], _TO_STATUS[decision["type"]], owner=reviewer, ref=ref, hash=new_hash,
+            decision=decision,
         ):
             self._raise_conflict(plan_id)
         return plan, decision
@@ -463,7 +464,7 @@ class Approvals:
             return SubmitResult("pending", plan.plan_id, plan.thread_id)
         snap = self.graph.get_state(self._config(plan.thread_id))
         if snap.interrupts and row.get("ref"):
-            decision = self.plans.load_decision(row["ref"]) or {
+            decision = self.plans.load_decision(plan_id) or {
                 "type": "reject" if plan.status in ("rejected", "expired") else "approve",
                 "reviewer": row.get("owner"),
                 "ref": row["ref"],

@@ -2,23 +2,22 @@
 
 Store namespace `("b24", "plans")` holds one document per plan (redacted) for listing and showing; the status
 row `("plan", plan_id)` is the truth for status, decider and bound hash, and only moves by compare-and-set.
-Bulk records live in `("b24", "bulk", plan_id)`, one item per chunk; decisions in `("b24", "decisions")`.
+Bulk records live in `("b24", "bulk", plan_id)`, one item per chunk; the winning decision in the status row.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 from .._errors import B24PlanError
-from .._persistence import StatusTable
-from .._redact import redact
+from .._persistence import StatusTable, maybe_redact
 from ._models import Plan
 
-__all__ = ["PlanIndex", "PLANS_NS", "DECISIONS_NS", "bulk_ns"]
+__all__ = ["PlanIndex", "PLANS_NS", "bulk_ns"]
 
 PLANS_NS = ("b24", "plans")
-DECISIONS_NS = ("b24", "decisions")
 _CAS_NS = "plan"
 _PAGE = 500
 
@@ -44,7 +43,7 @@ class PlanIndex:
 
     def save(self, plan: Plan) -> None:
         plan.updated_at = time.time()
-        self.store.put(PLANS_NS, plan.plan_id, redact(plan.to_dict()), index=False)
+        self.store.put(PLANS_NS, plan.plan_id, maybe_redact(plan.to_dict()), index=False)
 
     def update(self, plan_id: str, **fields: Any) -> Plan:
         plan = self.get(plan_id)
@@ -55,9 +54,11 @@ class PlanIndex:
 
     def transition(self, plan_id: str, from_status: list[str] | tuple[str, ...], to_status: str, *,
                    owner: str | None = None, ref: str | None = None, hash: str | None = None,
-                   expect_ref: str | None = None) -> bool:
+                   expect_ref: str | None = None, decision: dict[str, Any] | None = None) -> bool:
+        """CAS on the plan's status; a `decision` is stored in the same row (so anyone can finish it later)."""
+        data = json.dumps(maybe_redact(decision), default=str) if decision is not None else None
         return self.table.transition(_CAS_NS, plan_id, from_status, to_status, owner=owner, ref=ref, hash=hash,
-                                     expect_ref=expect_ref)
+                                     expect_ref=expect_ref, data=data)
 
     def row(self, plan_id: str) -> dict[str, Any] | None:
         return self.table.get(_CAS_NS, plan_id)
@@ -97,10 +98,7 @@ class PlanIndex:
         plans.sort(key=lambda p: p.created_at)
         return plans
 
-    # -- decisions (so a decided-but-not-resumed plan can be resumed by anyone)
-    def save_decision(self, ref: str, decision: dict[str, Any]) -> None:
-        self.store.put(DECISIONS_NS, ref, redact(decision), index=False)
-
-    def load_decision(self, ref: str) -> dict[str, Any] | None:
-        item = self.store.get(DECISIONS_NS, ref)
-        return dict(item.value) if item is not None else None
+    def load_decision(self, plan_id: str) -> dict[str, Any] | None:
+        """The decision that won the plan's compare-and-set (None when undecided or decided by a graph client)."""
+        row = self.row(plan_id) or {}
+        return json.loads(row["data"]) if row.get("data") else None

@@ -177,3 +177,18 @@ def test_respond_ends_the_plan_with_the_reviewers_message(make_approvals) -> Non
     out = approvals.respond(res.plan_id, "Ann is already a contact (id 12)", reviewer="alice")
     assert out.status == "rejected" and out.result == {"message": "Ann is already a contact (id 12)"}
     assert client.writes == []
+
+
+def test_decision_recorded_but_process_died_before_resume_is_finished_by_recover(make_approvals) -> None:
+    client = FakeClient()
+    approvals = make_approvals(client)
+    res = approvals.submit("crm.lead.add", LEAD)
+    approvals._claim_decision(res.plan_id, {"type": "edit", "edited_action": {"name": None, "args": {
+        "fields": {"TITLE": "edited, then the reviewer's process died"}}}}, "alice")
+    assert approvals.get_plan(res.plan_id).status == "approved" and client.writes == []
+    other = make_approvals(client)  # another process, later
+    [out] = other.recover(stale_after=0)
+    assert out.status == "executed" and client.count() == 1
+    assert client.leads[1]["TITLE"] == "edited, then the reviewer's process died"
+    assert other.get_plan(res.plan_id).decided_by == "alice"
+    assert other.recover(stale_after=0) == []
