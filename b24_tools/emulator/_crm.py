@@ -358,8 +358,14 @@ def _item_name_map(spec: EntitySpec):
 
 
 def render_item(
-    spec: EntitySpec, id: int, data: dict[str, Any], select: list[str] | None = None
+    spec: EntitySpec,
+    id: int,
+    data: dict[str, Any],
+    select: list[str] | None = None,
+    *,
+    original_uf: bool = False,
 ) -> dict[str, Any]:
+    """camelCase typed item; `useOriginalUfNames=Y` keeps `UF_CRM_…` names (crm-item-add.md)."""
     out: dict[str, Any] = {"id": id}
     fm: list[dict[str, Any]] = []
     for n, v in data.items():
@@ -369,13 +375,17 @@ def render_item(
             continue
         if n.startswith("__") or n in ("HAS_PHONE", "HAS_EMAIL", "HAS_IMOL"):
             continue
-        out[item_key(n)] = v
+        out[n if original_uf and n.startswith("UF_") else item_key(n)] = v
     out["entityTypeId"] = spec.entity_type_id
     out["fm"] = fm
     if select and "*" not in select:
         wanted = {s.lower() for s in select} | {"id"}
         out = {k: v for k, v in out.items() if k.lower() in wanted}
     return out
+
+
+def _orig(params: dict[str, Any]) -> bool:
+    return str(params.get("useOriginalUfNames", "N")).upper() in ("Y", "1", "TRUE")
 
 
 def _item_id(params: dict[str, Any]) -> int:
@@ -412,7 +422,7 @@ def _item_handlers() -> dict[str, Any]:
         kind = _kind_for_type(params.get("entityTypeId"))
         spec = spec_for(kind)
         new_id, data = write_crm(ctx, kind, _item_fields(ctx, spec, params.get("fields") or {}))
-        return {"item": render_item(spec, new_id, data)}
+        return {"item": render_item(spec, new_id, data, original_uf=_orig(params))}
 
     def get(ctx: Ctx, params: dict[str, Any]) -> Any:
         kind = _kind_for_type(params.get("entityTypeId"))
@@ -420,7 +430,7 @@ def _item_handlers() -> dict[str, Any]:
         data = ctx.portal.store.get(kind, id)
         if data is None:
             raise ApiError("NOT_FOUND", "Element not found", 400)
-        return {"item": render_item(spec_for(kind), id, data)}
+        return {"item": render_item(spec_for(kind), id, data, original_uf=_orig(params))}
 
     def update(ctx: Ctx, params: dict[str, Any]) -> Any:
         kind = _kind_for_type(params.get("entityTypeId"))
@@ -429,7 +439,7 @@ def _item_handlers() -> dict[str, Any]:
         if ctx.portal.store.get(kind, id) is None:
             raise ApiError("NOT_FOUND", "Element not found", 400)
         _, data = write_crm(ctx, kind, _item_fields(ctx, spec, params.get("fields") or {}), id=id)
-        return {"item": render_item(spec, id, data)}
+        return {"item": render_item(spec, id, data, original_uf=_orig(params))}
 
     def delete(ctx: Ctx, params: dict[str, Any]) -> Any:
         kind = _kind_for_type(params.get("entityTypeId"))
@@ -450,7 +460,7 @@ def _item_handlers() -> dict[str, Any]:
         rows, total, nxt, cost = page_rows(ctx, kind, where, args, order, start)
         select = params.get("select")
         sel = [str(s) for s in select] if isinstance(select, list) and select else None
-        items = [render_item(spec, i, d, sel) for i, d in rows]
+        items = [render_item(spec, i, d, sel, original_uf=_orig(params)) for i, d in rows]
         return Answer(
             {"items": items}, total=0 if total is None else total, next=nxt, records=len(items), cost=cost
         )

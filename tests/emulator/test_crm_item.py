@@ -72,3 +72,17 @@ def test_smart_process_128_is_available(http: httpx.Client) -> None:
         "item"
     ]
     assert item["entityTypeId"] == 128 and item["title"] == "spa"
+
+
+def test_uf_fields_are_camelcase_unless_original_names_are_asked_for(http: httpx.Client) -> None:
+    new_id = http.post("crm.deal.add", json={"fields": {"TITLE": "u", "UF_CRM_1687188367": "x"}}).json()[
+        "result"
+    ]
+    item = http.post("crm.item.get", json={"entityTypeId": 2, "id": new_id}).json()["result"]["item"]
+    assert item["ufCrm_1687188367"] == "x"
+    item = http.post(
+        "crm.item.get", json={"entityTypeId": 2, "id": new_id, "useOriginalUfNames": "Y"}
+    ).json()["result"]["item"]
+    assert item["UF_CRM_1687188367"] == "x"
+    http.post("crm.item.update", json={"entityTypeId": 2, "id": new_id, "fields": {"ufCrm_1687188367": "y"}})
+    assert http.post("crm.deal.get", json={"id": new_id}).json()["result"]["UF_CRM_1687188367"] == "y"

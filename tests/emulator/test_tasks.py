@@ -234,3 +234,24 @@ def test_lost_answer_then_retry_with_the_same_idempotency_key_is_replayed(
         and again.json()["result"]["item"]["title"] == "once only"
     )
     assert emu.count("task") == 1
+
+
+def test_rest_v3_select_reaches_related_users(emu: Emulator, v3: httpx.Client) -> None:
+    # rest-v3.md#connection: "select": ["responsible.name", "responsible.email"]
+    emu.seed(users=2)
+    v3.post("tasks.task.add", json={"fields": {"title": "r", "creatorId": 1, "responsibleId": 2}})
+    item = v3.post(
+        "tasks.task.get", json={"id": 1, "select": ["title", "responsible.name", "responsible.email"]}
+    ).json()
+    user = emu.records("user", ID=2)[0]
+    assert item["result"]["item"] == {
+        "id": 1,
+        "title": "r",
+        "responsible": {"name": user["NAME"], "email": user["EMAIL"]},
+    }
+    unknown_own = v3.post("tasks.task.get", json={"id": 1, "select": ["title", "stageId"]}).json()["result"][
+        "item"
+    ]
+    assert unknown_own == {"id": 1, "title": "r"}  # an unknown own field is omitted, not an error
+    bad = v3.post("tasks.task.get", json={"id": 1, "select": ["responsible.nope"]})
+    assert bad.json()["error"]["code"] == "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION"

@@ -57,6 +57,36 @@ def render_v3(id: int, data: dict[str, Any], select: list[str] | None = None) ->
     return out
 
 
+_RELATIONS = {"responsible": "RESPONSIBLE_ID", "creator": "CREATED_BY"}
+_USER_FIELDS = {
+    "id": "ID",
+    "name": "NAME",
+    "lastName": "LAST_NAME",
+    "email": "EMAIL",
+    "workPosition": "WORK_POSITION",
+}
+
+
+def with_relations(
+    ctx: Ctx, item: dict[str, Any], data: dict[str, Any], select: list[str] | None
+) -> dict[str, Any]:
+    """`select: ["responsible.name"]` adds `{"responsible": {"name": …}}` (rest-v3.md#connection); an unknown
+    related field is refused, an unknown own field is silently omitted."""
+    for entry in select or []:
+        if "." not in entry:
+            continue
+        relation, _, field = entry.partition(".")
+        if relation not in _RELATIONS or field not in _USER_FIELDS:
+            raise ApiError(
+                "BITRIX_REST_V3_EXCEPTION_UNKNOWNDTOPROPERTYEXCEPTION", f"Unknown field `{entry}`", 400
+            )
+        user_id = int(data.get(_RELATIONS[relation]) or 0)
+        user = ctx.portal.store.get("user", user_id) or {}
+        value = user_id if field == "id" else user.get(_USER_FIELDS[field])
+        item.setdefault(relation, {})[field] = value
+    return item
+
+
 def _v3_id(params: dict[str, Any]) -> int:
     if "id" not in params:
         raise _v3_validation("id", "Required field `id` is not specified")
@@ -88,8 +118,8 @@ def v3_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     data = ctx.portal.store.get("task", id)
     if data is None:
         raise _v3_not_found(id)
-    select = params.get("select")
-    return {"item": render_v3(id, data, [str(s) for s in select] if isinstance(select, list) else None)}
+    select = [str(s) for s in params["select"]] if isinstance(params.get("select"), list) else None
+    return {"item": with_relations(ctx, render_v3(id, data, select), data, select)}
 
 
 def v3_update(ctx: Ctx, params: dict[str, Any]) -> Any:
@@ -186,7 +216,7 @@ def v3_list(ctx: Ctx, params: dict[str, Any]) -> Any:
     )
     select = params.get("select")
     sel = [str(s) for s in select] if isinstance(select, list) and select else None
-    items = [render_v3(i, d, sel) for i, d in rows]
+    items = [with_relations(ctx, render_v3(i, d, sel), d, sel) for i, d in rows]
     return Answer({"items": items}, records=len(items))
 
 
