@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._errors import B24PolicyError, B24ValidationError
 from .catalog import (
@@ -36,16 +36,12 @@ MAX_BATCH_COMMANDS = 50
 _MAX_NESTING = 3
 
 
-@dataclass(frozen=True, slots=True)
-class InnerCommand:
-    """One command of a batch as the portal would run it."""
+class InnerCommand(NamedTuple):
+    """One command of a batch as the portal would run it: `(name, method, params)`."""
 
     name: str  # the cmd key ("0", "get_user", or "outer/inner" for nested batches)
     method: str  # normalized method name
     params: dict[str, Any]
-
-    def __iter__(self):  # allows `for name, method, params in a.inner`
-        return iter((self.name, self.method, self.params))
 
 
 @dataclass(slots=True)
