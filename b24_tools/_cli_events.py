@@ -53,7 +53,7 @@ def serve(
     with handle_errors():
         import uvicorn
 
-        from .events import EventQueue, JsonlAudit, create_receiver_app
+        from .events import EventQueue, JsonlAudit, TeeAudit, create_receiver_app
 
         settings = load_settings()
         token = settings.application_token.get_secret_value() if settings.application_token else ""
@@ -77,7 +77,7 @@ def serve(
             stack = ExitStack()  # lives as long as the server: the store stays open for the handlers
             ctx.approvals = stack.enter_context(open_approvals(settings, client, policy))
         queue = EventQueue(db or settings.events_db)
-        audit = JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl")
+        audit = TeeAudit(JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl"), ctx.approvals)
         app = create_receiver_app(application_token=token, queue=queue, context=ctx, audit=audit, path=path)
         typer.echo(f"listening on http://{host}:{port}{path} (queue {queue.path})", err=True)
         uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -101,6 +101,9 @@ def worker(
     emulator: Annotated[
         bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
     ] = False,
+    local: Annotated[
+        bool, typer.Option("--local", help="Instead: retry events the receiver queued but could not handle")
+    ] = False,
     json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
 ) -> None:
     """Process offline events: event.offline.get (clear=0) → handlers → event.offline.clear / .error."""
@@ -108,7 +111,7 @@ def worker(
     with handle_errors(as_json=as_json):
         from dataclasses import asdict
 
-        from .events import EventQueue, JsonlAudit, OfflineWorker, registry
+        from .events import EventQueue, JsonlAudit, OfflineWorker, TeeAudit, drain_queue, registry
 
         settings = load_settings()
         _load_handlers(handlers)
@@ -127,6 +130,18 @@ def worker(
             with open_approvals(settings, client, policy) as approvals:
                 ctx = _context(settings, client, auth_connector)
                 ctx.approvals = approvals
+                audit = TeeAudit(JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl"), approvals)
+                if local:
+                    queue = EventQueue(db or settings.events_db)
+                    rep = drain_queue(queue, registry, ctx, max_attempts=max_retries, audit=audit)
+                    emit(
+                        {**asdict(rep), "queue": queue.counts()},
+                        as_json=as_json,
+                        render=lambda r: typer.echo(
+                            f"handled {r['handled']}, failed {r['failed']}, dead {r['dead']}"
+                        ),
+                    )
+                    return
                 w = OfflineWorker(
                     client,
                     queue=EventQueue(db or settings.events_db),
@@ -136,7 +151,7 @@ def worker(
                     limit=limit,
                     auth_connector=auth_connector,
                     application_token=token,
-                    audit=JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl"),
+                    audit=audit,
                 )
                 if once:
                     report = w.run_once()

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from ._handlers import enrich_lead, followup_task_params, new_lead_followup, register_default_handlers
 from ._queue import EventQueue, QueuedEvent, dedup_key_for
-from ._receiver import DrainReport, JsonlAudit, create_receiver_app, drain_queue, verify_application_token
+from ._receiver import (
+    DrainReport,
+    JsonlAudit,
+    TeeAudit,
+    create_receiver_app,
+    drain_queue,
+    verify_application_token,
+)
 from ._registry import Handler, HandlerContext, HandlerRegistry, on, registry
 from ._worker import OfflineWorker, WorkerReport, event_message_id, parse_offline_get
 
@@ -24,6 +31,7 @@ __all__ = [
     "drain_queue",
     "DrainReport",
     "JsonlAudit",
+    "TeeAudit",
     "verify_application_token",
     "Handler",
     "HandlerContext",

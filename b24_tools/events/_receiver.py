@@ -13,7 +13,8 @@ from __future__ import annotations
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,14 @@ from .._redact import redact, register_secret
 from ._queue import EventQueue
 from ._registry import HandlerContext, HandlerRegistry
 
-__all__ = ["create_receiver_app", "drain_queue", "DrainReport", "JsonlAudit", "verify_application_token"]
+__all__ = [
+    "create_receiver_app",
+    "drain_queue",
+    "DrainReport",
+    "JsonlAudit",
+    "TeeAudit",
+    "verify_application_token",
+]
 
 MAX_BODY = 1_000_000
 
@@ -58,6 +66,26 @@ class JsonlAudit:
         if not self.path.exists():
             return []
         return [json.loads(x) for x in self.path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+class TeeAudit:
+    """Writes each intake line to the JSONL file and, when given, to the approval graph's audit trail
+    (so `b24 audit tail` shows rejected and received events next to plans and calls)."""
+
+    def __init__(self, jsonl: JsonlAudit, approvals: Any = None) -> None:
+        self.jsonl = jsonl
+        self.approvals = approvals
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.jsonl(row)
+        if self.approvals is not None:
+            fields = {k: v for k, v in row.items() if k != "kind"}
+            try:
+                self.approvals.audit.emit(
+                    row.get("kind", "event"), actor="events", outcome=row.get("status"), **fields
+                )
+            except Exception:  # the JSONL line is written; the store must not take the receiver down
+                pass
 
 
 @dataclass
@@ -208,4 +236,14 @@ def create_receiver_app(
     routes = [Route(path, receive, methods=["POST"]), Route("/healthz", health, methods=["GET"])]
     if path != "/":
         routes.append(Route("/", receive, methods=["POST"]))
-    return Starlette(routes=routes)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # events accepted before a restart (or whose handlers failed) are retried when the receiver starts
+        if run_handlers and queue.counts()["pending"]:
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(drain_queue, queue, reg, ctx, max_attempts=max_attempts, audit=audit)
+        yield
+
+    return Starlette(routes=routes, lifespan=lifespan)

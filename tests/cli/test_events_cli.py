@@ -108,3 +108,19 @@ def test_events_serve_runs_the_receiver_on_a_port(tmp_path):
 
     [row] = EventQueue(tmp_path / "q.sqlite").rows()
     assert row["event"] == "ONCRMDEALUPDATE" and row["payload"]["data"] == {"FIELDS": {"ID": "662"}}
+
+
+def test_worker_local_retries_receiver_events_whose_handler_failed(b24):
+    from b24_tools.events import EventQueue
+
+    queue = EventQueue(b24.state / "events.sqlite")
+    lead_id = b24.emu.client().call("crm.lead.add", {"fields": {"TITLE": "Queued while down"}}).result
+    queue.put("ONCRMLEADADD", {"FIELDS": {"ID": str(lead_id)}}, ts="1")
+    r = b24("events", "worker", "--local", "--json")
+    assert r.code == 0, r.stderr
+    assert r.json["handled"] == 1 and r.json["queue"]["done"] == 1
+    with b24.approvals() as approvals:
+        [plan] = approvals.list_pending(method="tasks.task.add")
+        assert plan.params["fields"]["UF_CRM_TASK"] == [f"L_{lead_id}"]
+        kinds = [e["event"] for e in approvals.audit.events()]
+    assert "plan" in kinds

@@ -128,3 +128,15 @@ def test_handler_context_reaches_handlers(tmp_path):
     )
     _post(TestClient(app))
     assert got == ["b24tools"]
+
+
+def test_events_left_pending_are_retried_when_the_receiver_starts(tmp_path):
+    q = EventQueue(tmp_path / "events.sqlite")
+    q.put("ONCRMLEADADD", {"FIELDS": {"ID": "9"}}, ts="1")
+    reg = HandlerRegistry()
+    seen = []
+    reg.on("ONCRMLEADADD")(lambda ev, ctx: seen.append(ev.data["FIELDS"]["ID"]))
+    app = create_receiver_app(application_token=TOKEN, queue=q, registry=reg)
+    with TestClient(app):  # runs the lifespan
+        pass
+    assert seen == ["9"] and q.counts()["done"] == 1
