@@ -242,8 +242,8 @@ class Engine:
         return {"status": "pending", "plan": plan.to_dict()}
 
     def _pending_with_key(self, key: str) -> Plan | None:
-        for plan in self.plans.search(["pending"], idempotency_key=key):
-            if not plan.expired:
+        for plan in self.plans.find(idempotency_key=key, status="pending"):
+            if plan.status == "pending" and not plan.expired:
                 return plan
         return None
 

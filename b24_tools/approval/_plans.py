@@ -102,3 +102,10 @@ class PlanIndex:
         """The decision that won the plan's compare-and-set (None when undecided or decided by a graph client)."""
         row = self.row(plan_id) or {}
         return json.loads(row["data"]) if row.get("data") else None
+
+    def find(self, **flt: Any) -> list[Plan]:
+        """Plans whose stored document matches `flt` exactly (status re-read from the status row)."""
+        return [
+            self._merge(Plan.from_dict(item.value), self.row(item.key))
+            for item in self.store.search(PLANS_NS, filter=flt, limit=_PAGE)
+        ]
