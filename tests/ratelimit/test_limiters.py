@@ -110,13 +110,14 @@ def test_acquire_and_aacquire_return_the_seconds_waited(make, monkeypatch: pytes
 
 
 def test_threads_of_one_process_never_exceed_the_bucket(make) -> None:
-    rate, burst = 100.0, 5
+    rate, burst = 25.0, 5  # one request of slack = 40 ms of scheduling delay on a loaded machine
     limiter = make(rate=rate, burst=burst)
+    limiter.acquire("warm-up")  # open connections before the race
     stamps: list[float] = []
     lock = threading.Lock()
 
     def worker() -> None:
-        for _ in range(15):
+        for _ in range(8):
             limiter.acquire("portal-threads")
             with lock:
                 stamps.append(time.time())
@@ -130,12 +131,13 @@ def test_threads_of_one_process_never_exceed_the_bucket(make) -> None:
 
 
 async def test_asyncio_tasks_never_exceed_the_bucket(make) -> None:
-    rate, burst = 100.0, 5
+    rate, burst = 25.0, 5
     limiter = make(rate=rate, burst=burst)
+    await limiter.aacquire("warm-up")
     stamps: list[float] = []
 
     async def worker() -> None:
-        for _ in range(15):
+        for _ in range(8):
             await limiter.aacquire("portal-tasks")
             stamps.append(time.time())
 
@@ -145,20 +147,20 @@ async def test_asyncio_tasks_never_exceed_the_bucket(make) -> None:
 
 @pytest.mark.slow
 def test_file_limiter_holds_across_four_processes(tmp_path: Path) -> None:
-    rate, burst = 40.0, 10
+    rate, burst = 20.0, 10  # one request of slack = 50 ms of scheduling delay
     kw = {"rate": rate, "burst": burst, "path": str(tmp_path / "shared.sqlite")}
-    stamps = run_processes("file", kw, "portal.example.com", processes=4, count=30)
-    assert len(stamps) == 120
+    stamps = run_processes("file", kw, "portal.example.com", processes=4, count=25)
+    assert len(stamps) == 100
     check_bucket(stamps, rate=rate, burst=burst, label="file limiter", processes=4)
 
 
 @pytest.mark.slow
 @pytest.mark.redis
 def test_redis_limiter_holds_across_four_processes(redis_prefix: str) -> None:
-    rate, burst = 40.0, 10
+    rate, burst = 20.0, 10
     kw = {"rate": rate, "burst": burst, "redis_url": REDIS_URL, "key_prefix": redis_prefix}
-    stamps = run_processes("redis", kw, "portal.example.com", processes=4, count=30)
-    assert len(stamps) == 120
+    stamps = run_processes("redis", kw, "portal.example.com", processes=4, count=25)
+    assert len(stamps) == 100
     check_bucket(stamps, rate=rate, burst=burst, label="redis limiter", processes=4)
 
 
