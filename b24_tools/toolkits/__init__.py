@@ -1,8 +1,17 @@
 """LangChain toolkits: one per capability pack, built from the method catalog.
 
-from b24_tools import B24Client, B24Toolkit, interrupt_on_config
-tools = B24Toolkit(client, packs=("core",)).get_tools()
-HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools))
+    from langchain.agents import create_agent
+    from langchain.agents.middleware import HumanInTheLoopMiddleware
+    from b24_tools import B24Client, B24Toolkit, interrupt_on_config
+    from b24_tools.prompts import system_prompt
+
+    tools = B24Toolkit(B24Client.from_env(), packs=("core",)).get_tools()
+    agent = create_agent(model, tools, system_prompt=system_prompt(("core",)),
+                         middleware=[HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools))],
+                         checkpointer=checkpointer)
+
+Every tool passes the policy gate before any I/O; write and destructive tools pause at the middleware (or,
+with `approvals=`, submit a plan for review and answer "pending review, plan_id=...").
 """
 
 from __future__ import annotations
