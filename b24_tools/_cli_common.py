@@ -24,6 +24,12 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from typer.core import TyperCommand
+
+try:  # Typer 0.20+ vendors Click; older releases use the click package
+    from typer._click.exceptions import NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import NoArgsIsHelpError, UsageError
 
 from ._errors import (
     B24APIError,
@@ -58,6 +64,7 @@ __all__ = [
     "want_json",
     "handle_errors",
     "client_factory",
+    "OneLineUsage",
 ]
 
 EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_API, EXIT_PENDING, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
@@ -71,6 +78,19 @@ METHOD_RE = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
 
 # Tests (and embedders) may replace how clients are built: `client_factory(settings, emulator) -> client`.
 client_factory: Callable[[B24Settings, bool], Any] | None = None
+
+
+class OneLineUsage(TyperCommand):
+    """Usage errors (unknown flag, missing argument, bad value) as one clear line on stderr, exit 2."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            if isinstance(exc, NoArgsIsHelpError):
+                raise
+            typer.echo(f"Error: {exc.format_message()} (see: b24 {ctx.info_name} --help)", err=True)
+            ctx.exit(EXIT_USAGE)
 
 
 class CliFail(Exception):

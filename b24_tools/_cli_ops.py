@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ._cli_call import CALL_EPILOG, call_command
-from ._cli_common import EXIT_CODES_HELP
+from ._cli_common import EXIT_CODES_HELP, OneLineUsage
 from ._cli_diag import diag_command, packs_command
 from ._cli_export import BULK_HELP, EXPORT_HELP, bulk_command, export_command
 
@@ -25,12 +25,15 @@ def demo_command(
 
 
 def register_ops_commands(app: typer.Typer) -> None:
-    """Add the top-level operator commands to `app`."""
-    app.command("call", epilog=CALL_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})(
+    """Add the top-level operator commands to `app` (usage errors print one line and exit 2)."""
+    one = {"cls": OneLineUsage}
+    app.command("call", epilog=CALL_EPILOG, context_settings={"help_option_names": ["-h", "--help"]}, **one)(
         call_command
     )
-    app.command("packs", epilog=EXIT_CODES_HELP)(packs_command)
-    app.command("diag", epilog="Example: b24 diag --pack core --pack comms. " + EXIT_CODES_HELP)(diag_command)
-    app.command("export", epilog=EXPORT_HELP + ". " + EXIT_CODES_HELP)(export_command)
-    app.command("bulk", epilog=BULK_HELP)(bulk_command)
-    app.command("demo")(demo_command)
+    app.command("packs", epilog=EXIT_CODES_HELP, **one)(packs_command)
+    app.command("diag", epilog="Example: b24 diag --pack core --pack comms. " + EXIT_CODES_HELP, **one)(
+        diag_command
+    )
+    app.command("export", epilog=EXPORT_HELP + ". " + EXIT_CODES_HELP, **one)(export_command)
+    app.command("bulk", epilog=BULK_HELP, **one)(bulk_command)
+    app.command("demo", **one)(demo_command)

@@ -49,6 +49,7 @@ def test_unknown_flags_are_usage_errors(b24):
     before = b24.emu.count("lead")
     r = b24("call", "crm.lead.add", "--confirm-wrte")
     assert r.code == 2
+    assert r.stderr.strip().count("\n") == 0 and "No such option: --confirm-wrte" in r.stderr
     _nothing_written(b24, before)
 
 
