@@ -1124,6 +1124,16 @@ CURATED: tuple[Curated, ...] = (
     ),
     # ------------------------------------------------------------------ commerce
     C(
+        "tasks.api.scrum.epic.list",
+        "boards",
+        "read",
+        "List epics of scrum groups.",
+        _m("ScrumEpicList", filter=(dict[str, Any], None, '{"GROUP_ID":5}'), select=_SELECT, start=_START),
+        "list",
+        ("task",),
+        example={"filter": {"GROUP_ID": 1}},
+    ),
+    C(
         "sale.order.list",
         "commerce",
         "read",
@@ -1257,6 +1267,16 @@ CURATED: tuple[Curated, ...] = (
         "list",
         ("calendar",),
         example={"type": "user", "ownerId": 1},
+    ),
+    C(
+        "calendar.event.delete",
+        "services",
+        "destructive",
+        "Delete a calendar event (attendees are notified).",
+        _m("CalendarEventDelete", id=(int, ..., "event ID")),
+        "bool",
+        ("calendar",),
+        example={"id": 1},
     ),
     C(
         "calendar.section.get",
