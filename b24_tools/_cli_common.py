@@ -89,7 +89,7 @@ class OneLineUsage(TyperCommand):
         except UsageError as exc:
             if isinstance(exc, NoArgsIsHelpError):
                 raise
-            typer.echo(f"Error: {exc.format_message()} (see: b24 {ctx.info_name} --help)", err=True)
+            typer.echo(f"Error: {exc.format_message()} (see: {ctx.command_path} --help)", err=True)
             ctx.exit(EXIT_USAGE)
 
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ._cli_common import EXIT_CODES_HELP, build_client, emit, fail, handle_errors, load_settings, want_json
+from ._cli_common import (
+    EXIT_CODES_HELP,
+    OneLineUsage,
+    build_client,
+    emit,
+    fail,
+    handle_errors,
+    load_settings,
+    want_json,
+)
 
 __all__ = ["events_app"]
 
@@ -35,7 +44,9 @@ def _context(settings: Any, client: Any, auth_connector: str | None) -> Any:
     return HandlerContext(client=client, auth_connector=auth_connector, settings=settings)
 
 
-@events_app.command("serve", epilog="Example: B24_APPLICATION_TOKEN=... b24 events serve --port 8088")
+@events_app.command(
+    "serve", cls=OneLineUsage, epilog="Example: B24_APPLICATION_TOKEN=... b24 events serve --port 8088"
+)
 def serve(
     host: Annotated[str, typer.Option(help="Bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8088,
@@ -83,7 +94,9 @@ def serve(
         uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@events_app.command("worker", epilog="Example: b24 events worker --once. " + EXIT_CODES_HELP)
+@events_app.command(
+    "worker", cls=OneLineUsage, epilog="Example: b24 events worker --once. " + EXIT_CODES_HELP
+)
 def worker(
     once: Annotated[bool, typer.Option("--once", help="One poll, then exit")] = False,
     sleep: Annotated[float, typer.Option(help="Seconds between polls when idle")] = 3.0,
