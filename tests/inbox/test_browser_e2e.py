@@ -1,11 +1,14 @@
 """End to end in headless Chromium: an agent plans writes through the approval graph; a reviewer signs in to the
 inbox, edits one field of a plan, approves it, and the emulator shows the entity written exactly once.
 
-Also takes the README's screenshots (docs/screenshots/inbox.png and plan.png).
+Also takes screenshots of the inbox and a plan page: into the test's tmp dir, and into docs/screenshots/ (the
+README's pictures) when B24_UPDATE_SCREENSHOTS=1, so a plain `make test` leaves the work tree clean.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,19 @@ from .graph_support import graph_settings, open_approvals, with_reviewer_auth
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+README_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path):
+    """Where the test writes its PNGs; copied to docs/screenshots/ when B24_UPDATE_SCREENSHOTS=1."""
+    out = tmp_path / "screenshots"
+    out.mkdir()
+    yield out
+    if os.environ.get("B24_UPDATE_SCREENSHOTS") == "1":
+        README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for png in out.glob("*.png"):
+            shutil.copy(png, README_SCREENSHOTS / png.name)
 
 
 def _plan_some_work(approvals) -> str:
@@ -57,7 +72,7 @@ def _plan_some_work(approvals) -> str:
     return target.plan_id
 
 
-def test_reviewer_edits_one_field_and_approves_in_a_real_browser(emulator, tmp_path):
+def test_reviewer_edits_one_field_and_approves_in_a_real_browser(emulator, tmp_path, screenshots):
     settings = with_reviewer_auth(graph_settings(tmp_path), TOKEN)
     dialogs: list[str] = []
     with open_approvals(emulator, settings) as approvals:
@@ -75,13 +90,13 @@ def test_reviewer_edits_one_field_and_approves_in_a_real_browser(emulator, tmp_p
             page.click("button[type=submit]")
             page.wait_for_url(base + "/")
             assert page.locator("table.plans tbody tr").count() == 5
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(SCREENSHOTS / "inbox.png"), full_page=True)
+            page.screenshot(path=str(screenshots / "inbox.png"), full_page=True)
 
             page.click(f"a[href='/plans/{plan_id}']")
             page.wait_for_selector("[data-testid=summary]")
             assert "Lead Title" in page.inner_text("table.params")  # the portal's title for TITLE
-            page.screenshot(path=str(SCREENSHOTS / "plan.png"), full_page=True)
+            page.screenshot(path=str(screenshots / "plan.png"), full_page=True)
+            assert (screenshots / "inbox.png").stat().st_size > 10_000
 
             page.click("[data-testid=edit]")
             title = page.locator('input[name=\'p:["fields", "TITLE"]\']')
