@@ -35,7 +35,9 @@ __all__ = [
     "check_export",
     "check_write",
     "ensure_peer_venv",
+    "ids_digest",
     "limit_line",
+    "offset_projection",
     "make_tls",
     "run_client",
     "run_export_round",
@@ -49,7 +51,7 @@ REPO_DIR = BENCH_DIR.parent
 CLIENTS_DIR = BENCH_DIR / "clients"
 PEER_VENV = BENCH_DIR / ".venv-peers"
 PEER_PYTHON = PEER_VENV / "bin" / "python"
-PEER_PACKAGES = ("fast-bitrix24==1.8.14", "b24pysdk==1.3.2", "psutil")
+PEER_PACKAGES = ("fast-bitrix24==1.8.14", "b24pysdk==1.3.2")
 MAIN_PYTHON = Path(sys.executable)
 
 if str(CLIENTS_DIR) not in sys.path:
