@@ -18,6 +18,7 @@ from typing import Any
 __all__ = ["render", "verdicts"]
 
 BENCH_DIR = Path(__file__).resolve().parent
+LATENCY_S = 0.030  # the emulator's per-request latency in every run (bench/_harness.py LATENCY_MS)
 
 
 def _load(path: Path) -> Any:
@@ -127,11 +128,16 @@ def verdicts(export: dict | None, write: dict | None, limiter: dict | None) -> l
                 )
                 if n == max(limits):
                     ceiling = ""
-                    if probe and probe.get("emulator_cpu_s"):
+                    emu_cpu = probe.get("emulator_cpu_s") if probe else None
+                    if emu_cpu and peer.get("client_cpu_s") is not None:
+                        # load-independent: a sequential peer costs emulator CPU + its own CPU + one latency per
+                        # request; a perfectly overlapped client costs the emulator CPU alone
+                        quiet = emu_cpu + peer["client_cpu_s"] + (peer["http_requests"] or 0) * LATENCY_S
                         ceiling = (
-                            f"; the emulator alone needs {probe['emulator_cpu_s']:.2f} s of CPU to serve the minimal "
-                            f"request set, so no client can beat the fastest peer by more than "
-                            f"{peer['wall_s'] / probe['emulator_cpu_s']:.2f}x here"
+                            f"; ceiling: the emulator alone needs {emu_cpu:.2f} s of CPU for the minimal request "
+                            f"set, the fastest peer costs {emu_cpu:.2f} + {peer['client_cpu_s']:.2f} (its CPU) + "
+                            f"{(peer['http_requests'] or 0) * LATENCY_S:.2f} (latency) = {quiet:.2f} s on an idle "
+                            f"machine, so no client can be more than {quiet / emu_cpu:.2f}x faster here"
                         )
                     out.append(
                         {
