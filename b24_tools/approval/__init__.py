@@ -4,6 +4,13 @@
     with Approvals.open(client=client) as approvals:
         r = approvals.submit("crm.lead.add", {"fields": {"TITLE": "ACME"}})
         approvals.list_pending(); approvals.show(r.plan_id); approvals.approve(r.plan_id, reviewer="alice")
+
+The graph (`build_graph`): gate (policy, catalog validation; reads run at once) → review (`interrupt()` with
+LangChain's `HITLRequest`) → execute (ledger claim → call → ledger completion, reconciling lost answers by the
+origin marker stamped into CRM creates). Plan statuses: pending → approved → executed | failed |
+unknown_outcome, or pending → rejected | expired. The status row of a plan only moves by compare-and-set, so
+exactly one reviewer wins. Plans, ledger and audit live in the LangGraph store (SQLite / PostgreSQL), so every
+process sees them; `recover()` finishes plans whose process died after the decision.
 """
 
 from __future__ import annotations

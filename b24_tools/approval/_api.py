@@ -155,7 +155,7 @@ class Approvals:
                 plan.get("plan_id"),
                 plan.get("thread_id"),
                 None,
-                f"an identical request is already pending as plan {state['duplicate_of']}",
+                f"a request with the same idempotency key is already pending as plan {state['duplicate_of']}",
             )
         if status in ("approved", "executing"):  # pragma: no cover - only when the graph stopped mid-way
             status = "pending"
