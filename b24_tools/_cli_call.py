@@ -8,6 +8,7 @@ require-plan → risk confirmation → execute (writes through the approval grap
 from __future__ import annotations
 
 import getpass
+import json
 from typing import Annotated, Any
 
 import typer
@@ -113,6 +114,7 @@ def _render(payload: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.json import JSON
     from rich.panel import Panel
+    from rich.table import Table
 
     console = Console()
     status = payload.get("status", "ok")
@@ -120,11 +122,39 @@ def _render(payload: dict[str, Any]) -> None:
     title = f"[{style}]{status}[/] {payload.get('method') or ''} ({payload.get('risk') or 'read'})"
     if payload.get("plan_id"):
         title += f"  plan_id={payload['plan_id']}"
-    console.print(Panel(JSON.from_data(payload.get("result"), default=str), title=title, expand=False))
+    result = payload.get("result")
+    rows = (
+        result if isinstance(result, list) and result and all(isinstance(r, dict) for r in result) else None
+    )
+    if rows is not None:
+        cols = list(dict.fromkeys(k for r in rows[:20] for k in r))[:10]
+        table = Table(title=title, title_justify="left")
+        for c in cols:
+            table.add_column(str(c))
+        for r in rows:
+            table.add_row(*(_cell(r.get(c)) for c in cols))
+        console.print(table)
+        more = [f"{len(rows)} shown"]
+        if payload.get("total") is not None:
+            more.append(f"total {payload['total']}")
+        if isinstance(payload.get("next"), int):
+            more.append(f"next page: start={payload['next']}")
+        console.print("  " + " · ".join(more))
+    else:
+        console.print(Panel(JSON.from_data(result, default=str), title=title, expand=False))
     if payload.get("error"):
         console.print(f"[red]{payload['error']}[/]")
-    for label, cmd in (payload.get("next") or {}).items():
-        console.print(f"  {label}: [bold]{cmd}[/]")
+    if isinstance(payload.get("next"), dict):
+        for label, cmd in payload["next"].items():
+            console.print(f"  {label}: [bold]{cmd}[/]")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)[:60]
+    return str(value)
 
 
 def _finish(payload: dict[str, Any], as_json: bool) -> None:

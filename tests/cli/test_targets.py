@@ -88,3 +88,20 @@ def test_terminal_output_renders_without_error(tmp_path, monkeypatch, capsys):
         }
     )
     assert "b24 review approve pl_x" in capsys.readouterr().out
+
+
+def test_terminal_output_renders_lists_as_a_table_with_paging(capsys):
+    from b24_tools._cli_call import _render
+
+    _render(
+        {
+            "status": "ok",
+            "method": "crm.lead.list",
+            "risk": "read",
+            "total": 120,
+            "next": 50,
+            "result": [{"ID": "1", "TITLE": "A", "PHONE": [{"VALUE": "+1"}]}, {"ID": "2", "TITLE": "B"}],
+        }
+    )
+    out = capsys.readouterr().out
+    assert "TITLE" in out and "total 120" in out and "start=50" in out
