@@ -95,6 +95,21 @@ def test_from_webhook_parses_the_url_and_hides_the_code_in_repr() -> None:
     ("status", "body", "cls"),
     [
         (401, {"error": "NO_AUTH_FOUND", "error_description": "Wrong authorization data"}, B24AuthError),
+        (401, {"error": "invalid_token", "error_description": "Token expired or invalid"}, B24AuthError),
+        (400, {"error": "INVALID_REQUEST", "error_description": "Https required"}, B24BadRequest),
+        (
+            403,
+            {"error": "INVALID_CREDENTIALS", "error_description": "Invalid request credentials"},
+            B24AuthError,
+        ),
+        (403, {"error": "user_access_error", "error_description": "no access"}, B24AuthError),
+        (404, {"error": "ERROR_MANIFEST_IS_NOT_AVAILABLE", "error_description": "Manifest"}, B24NotFound),
+        (
+            403,
+            {"error": "METHOD_CONFIRM_DENIED", "error_description": "Method call denied"},
+            B24MethodConfirmWaiting,
+        ),
+        (400, {"error": "0", "error_description": "Invalid sorting key (internal error)"}, B24BadRequest),
         (403, {"error": "insufficient_scope", "error_description": ""}, B24ScopeError),
         (
             403,
@@ -227,3 +242,63 @@ def test_limiter_waits_are_logged_at_info_with_the_reason(
     waits = [r for r in caplog.records if "rate limiter: waited" in r.getMessage()]
     assert len(waits) == 2 and all(r.levelno == logging.INFO for r in waits)
     assert "bucket full" in waits[0].getMessage() and c.stats.limiter_wait > 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "cls"),
+    [
+        (
+            {"error": "OVERLOAD_LIMIT", "error_description": "REST API is blocked due to overload"},
+            503,
+            "B24RateLimited",
+        ),
+        ({"error": "ERROR_UNEXPECTED_ANSWER", "error_description": "unexpected"}, 500, "B24ServerError"),
+        (
+            {"error": "INTERNAL_SERVER_ERROR", "error_description": "Internal server error"},
+            500,
+            "B24ServerError",
+        ),
+        (
+            {"error": "ERROR_BATCH_LENGTH_EXCEEDED", "error_description": "Max batch length exceeded"},
+            400,
+            "B24BatchError",
+        ),
+    ],
+)
+def test_retryable_and_batch_level_errors_surface_typed_after_retries(
+    body: dict, status: int, cls: str
+) -> None:
+    import b24_tools
+
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return httpx.Response(status, json=body)
+
+    with _client(handler, max_retries=2) as c, pytest.raises(getattr(b24_tools, cls)):
+        c.call("crm.lead.list")
+    assert len(seen) == (1 if status < 500 else 3)  # 4xx is final; 503/5xx reads are retried
+
+
+def test_a_method_refused_inside_batch_is_a_typed_per_command_error() -> None:
+    from b24_tools import B24BatchError
+
+    body = {
+        "result": {
+            "result": {"b": 1},
+            "result_error": {
+                "a": {
+                    "error": "ERROR_BATCH_METHOD_NOT_ALLOWED",
+                    "error_description": "Method is not allowed for batch usage",
+                }
+            },
+            "result_total": [],
+            "result_next": [],
+            "result_time": [],
+        }
+    }
+    with _client(lambda r: httpx.Response(200, json=body)) as c:
+        res = c.batch({"a": "disk.file.upload", "b": "user.current"})
+    assert isinstance(res.errors["a"], B24BatchError) and res.errors["a"].method == "disk.file.upload"
+    assert res.results == {"b": 1}
