@@ -183,8 +183,12 @@ def create_receiver_app(
             audit(row)
 
     async def receive(request: Request) -> JSONResponse:
-        raw = await request.body()
         client_host = request.client.host if request.client else None
+        declared = request.headers.get("content-length", "0")
+        if declared.isdigit() and int(declared) > MAX_BODY:  # refuse before reading it into memory
+            _audit({"kind": "event_rejected", "reason": "body too large", "remote": client_host})
+            return JSONResponse({"error": "PAYLOAD_TOO_LARGE"}, status_code=413)
+        raw = await request.body()
         if len(raw) > MAX_BODY:
             _audit({"kind": "event_rejected", "reason": "body too large", "remote": client_host})
             return JSONResponse({"error": "PAYLOAD_TOO_LARGE"}, status_code=413)

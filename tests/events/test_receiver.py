@@ -140,3 +140,12 @@ def test_events_left_pending_are_retried_when_the_receiver_starts(tmp_path):
     with TestClient(app):  # runs the lifespan
         pass
     assert seen == ["9"] and q.counts()["done"] == 1
+
+
+def test_oversized_bodies_are_refused_unread(tmp_path):
+    client, q, audit, _ = _app(tmp_path)
+    r = client.post(
+        "/events", content=b"x" * 1_000_001, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert r.status_code == 413
+    assert q.rows() == [] and audit.rows()[0]["reason"] == "body too large"
