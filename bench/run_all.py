@@ -1,7 +1,7 @@
 """`make bench`: every benchmark against one TLS emulator process, then BENCHMARKS.md and the charts.
 
     python bench/run_all.py                       # the full run (peers venv created when missing)
-    python bench/run_all.py --quick               # a short development run (N=2,500 only, 1 rep, 10 s limiter)
+    python bench/run_all.py --quick               # a short development run (N=2,500, 1 rep, 10 s limiter)
     python bench/run_all.py --only export --ns 2500 --reps 3 --clients b24tools_fast,fast_bitrix24
 
 Results land in bench/results/*.json (raw runs + medians); the report is rendered from them by bench/report.py.
@@ -43,7 +43,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--limiter-procs", type=int, default=4)
     ap.add_argument("--limiter-kinds", default="file,redis")
     ap.add_argument("--redis-url", default=os.environ.get("B24_REDIS_URL", "redis://127.0.0.1:6379/0"))
-    ap.add_argument("--only", default=",".join(SECTIONS), help="sections to run: export,write,limiter")
+    ap.add_argument(
+        "--only", default=",".join(SECTIONS), help=f"sections to run (default: {','.join(SECTIONS)})"
+    )
     ap.add_argument("--clients", default="", help="only these client keys (default: all)")
     ap.add_argument("--no-caps", action="store_true", help="run offset pagers at every N (hours at 50,000)")
     ap.add_argument("--no-peers", action="store_true", help="skip the peer clients (no peers' virtualenv)")
@@ -55,6 +57,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     if args.quick:
         args.ns, args.reps, args.limiter_duration = "2500", 1, 10.0
+        args.only = ",".join(x for x in args.only.split(",") if x not in ("operating", "companions"))
     return args
 
 
