@@ -18,6 +18,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from approval_helpers import open_kw  # noqa: E402
+
 PG_BASE = os.environ.get("B24_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -65,10 +67,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
         return {"kind": "sqlite", "sqlite_path": str(tmp_path / "b24.sqlite")}
     url = request.getfixturevalue("pg_url")
     return {"kind": "postgres", "database_url": url}
-
-
-def open_kw(backend: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in backend.items() if k in ("sqlite_path", "database_url")}
 
 
 @pytest.fixture

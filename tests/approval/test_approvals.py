@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from fakes import FakeClient
+from approval_helpers import FakeClient
 
 from b24_tools import B24PlanError, B24ValidationError, Policy
 

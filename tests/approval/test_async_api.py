@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import open_kw
+from approval_helpers import open_kw
 
 from b24_tools import Approvals, B24PlanError, Policy
 from b24_tools.emulator import Emulator

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes import FakeClient
+from approval_helpers import FakeClient
 
 from b24_tools import B24PlanError
 from b24_tools.emulator import Emulator, EmulatorConfig

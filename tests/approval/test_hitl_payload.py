@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fakes import FakeClient
+from approval_helpers import FakeClient
 from langchain.agents.middleware.human_in_the_loop import ActionRequest, HITLRequest, ReviewConfig
 from langgraph.types import Command
 

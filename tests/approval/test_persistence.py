@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import open_kw
+from approval_helpers import open_kw
 from langgraph.store.memory import InMemoryStore
 
 from b24_tools import B24ConfigError

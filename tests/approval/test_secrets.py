@@ -85,7 +85,7 @@ def test_no_secret_in_any_persisted_byte(backend: dict[str, Any], make_approvals
 
 def test_checkpoints_are_encrypted_at_rest_when_a_key_is_set(tmp_path) -> None:
     pytest.importorskip("Crypto")
-    from fakes import FakeClient
+    from approval_helpers import FakeClient
 
     from b24_tools import Approvals, B24Settings
 

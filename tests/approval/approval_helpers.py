@@ -86,3 +86,8 @@ class FakeClient:
 
     def count(self, method: str = "crm.lead.add") -> int:
         return sum(1 for m, _ in self.writes if m == method)
+
+
+def open_kw(backend: dict[str, Any]) -> dict[str, Any]:
+    """`Approvals.open(...)` / `open_persistence(...)` keywords for a `backend` fixture value."""
+    return {k: v for k, v in backend.items() if k in ("sqlite_path", "database_url")}
