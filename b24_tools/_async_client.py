@@ -112,7 +112,7 @@ class AsyncB24Client(BaseClient):
             await self._wait(call, step)
 
     async def _wait(self, call: Call, step: Step) -> None:
-        if not step.reason.startswith("portal moved"):
+        if step.counts:
             self._bump("retries")
         if step.delay > 0:
             self._log_wait(call, step)
@@ -161,7 +161,7 @@ class AsyncB24Client(BaseClient):
     async def _iter_offset(
         self, method: str, params: dict[str, Any], shape: ListShape
     ) -> AsyncIterator[dict[str, Any]]:
-        first = await self.call(method, {**params, "start": params.get("start", 0)})
+        first = await self.call(method, {**params, "start": params.get("start", 0)}, v3=False)
         for r in extract(first.result, shape):
             yield r
         if first.next is None:
@@ -169,7 +169,7 @@ class AsyncB24Client(BaseClient):
         if not first.total:
             nxt: int | None = first.next
             while nxt is not None:
-                page = await self.call(method, {**params, "start": nxt})
+                page = await self.call(method, {**params, "start": nxt}, v3=False)
                 for r in extract(page.result, shape):
                     yield r
                 nxt = page.next
@@ -183,14 +183,16 @@ class AsyncB24Client(BaseClient):
                     yield r
 
     async def _max_id(self, method: str, base: Mapping[str, Any], shape: ListShape, after: int) -> int | None:
-        resp = await self.call(method, page_params(slim_params(base, shape), shape, after, descending=True))
+        resp = await self.call(
+            method, page_params(slim_params(base, shape), shape, after, descending=True), v3=False
+        )
         records = extract(resp.result, shape)
         return record_id(records[0], shape) if records else None
 
     async def _iter_fast(
         self, method: str, base: dict[str, Any], shape: ListShape, last: int
     ) -> AsyncIterator[dict[str, Any]]:
-        page = await self.call(method, page_params(base, shape, last))
+        page = await self.call(method, page_params(base, shape, last), v3=False)
         shape = refine_shape(shape, page.result)
         first = extract(page.result, shape)
         for r in first:

@@ -125,7 +125,7 @@ class B24Client(BaseClient):
             self._wait(call, step)
 
     def _wait(self, call: Call, step: Step) -> None:
-        if not step.reason.startswith("portal moved"):
+        if step.counts:
             self._bump("retries")
         if step.delay > 0:
             self._log_wait(call, step)
@@ -177,14 +177,14 @@ class B24Client(BaseClient):
         return self._iter_fast(method, base, shape, last)
 
     def _iter_offset(self, method: str, params: dict[str, Any], shape: ListShape) -> Iterator[dict[str, Any]]:
-        first = self.call(method, {**params, "start": params.get("start", 0)})
+        first = self.call(method, {**params, "start": params.get("start", 0)}, v3=False)
         yield from extract(first.result, shape)
         if first.next is None:
             return
         if not first.total:  # no total: follow next one page at a time
             nxt: int | None = first.next
             while nxt is not None:
-                page = self.call(method, {**params, "start": nxt})
+                page = self.call(method, {**params, "start": nxt}, v3=False)
                 yield from extract(page.result, shape)
                 nxt = page.next
             return
@@ -197,7 +197,9 @@ class B24Client(BaseClient):
 
     def _max_id(self, method: str, base: Mapping[str, Any], shape: ListShape, after: int) -> int | None:
         records = extract(
-            self.call(method, page_params(slim_params(base, shape), shape, after, descending=True)).result,
+            self.call(
+                method, page_params(slim_params(base, shape), shape, after, descending=True), v3=False
+            ).result,
             shape,
         )
         return record_id(records[0], shape) if records else None
@@ -205,7 +207,7 @@ class B24Client(BaseClient):
     def _iter_fast(
         self, method: str, base: dict[str, Any], shape: ListShape, last: int
     ) -> Iterator[dict[str, Any]]:
-        page = self.call(method, page_params(base, shape, last))
+        page = self.call(method, page_params(base, shape, last), v3=False)
         shape = refine_shape(shape, page.result)
         first = extract(page.result, shape)
         yield from first

@@ -24,6 +24,7 @@ from ._batch import check_method
 from ._errors import (
     B24APIError,
     B24ConnectionError,
+    B24MethodNotFound,
     B24OperationTimeLimit,
     B24RateLimited,
     B24ServerError,
@@ -91,6 +92,7 @@ class Call:
     v3: bool
     read: bool
     idempotency_key: str | None = None
+    v3_auto: bool = False  # REST 3.0 chosen by the client's preference, not by the caller
     retries: int = 0
     operating_waits: int = 0
     moves: int = 0
@@ -109,6 +111,7 @@ class Step:
     error: BaseException | None = None
     delay: float = 0.0
     reason: str = ""
+    counts: bool = True  # a retry in the stats (moves and REST 3.0 fall-backs are not)
 
 
 @dataclass(slots=True)
@@ -164,6 +167,7 @@ class BaseClient:
         self._stats_lock = threading.Lock()
         self._reset_at: dict[str, float] = {}
         self._owns_limiter = False
+        self._v2_only: set[str] = set()  # methods REST 3.0 does not have (learned from 404s)
 
     # -- constructors --
     @classmethod
@@ -230,7 +234,7 @@ class BaseClient:
                 f"params of {name} must be a dict, got {type(params).__name__}", method=name
             )
         body = dict(params or {})
-        use_v3 = self._rest_v3 if v3 is None else v3
+        use_v3 = (self._rest_v3 and name.lower() not in self._v2_only) if v3 is None else v3
         if idempotency_key is not None:
             key = str(idempotency_key)
             if not (1 <= len(key) <= 255) or not key.isprintable() or not key.isascii():
@@ -238,7 +242,9 @@ class BaseClient:
                     "idempotency_key must be 1..255 printable ASCII characters (api-reference/rest-v3.md)",
                     method=name,
                 )
-        return Call(name, body, use_v3, bool(self._is_read(name, body)), idempotency_key)
+        call = Call(name, body, use_v3, bool(self._is_read(name, body)), idempotency_key)
+        call.v3_auto = v3 is None and use_v3
+        return call
 
     def _request(self, call: Call) -> httpx.Request:
         url = f"{self._portal}/rest/{'api/' if call.v3 else ''}{call.method}"
@@ -308,6 +314,14 @@ class BaseClient:
                 self._reset_at[call.method] = resp.time.operating_reset_at
             return Step("done", value=resp)
         err = self._error_of(call, status, body)
+        if call.v3_auto and isinstance(err, B24MethodNotFound):
+            # "prefer REST 3.0": the method is not there, so nothing ran; use the classic REST from now on
+            self._v2_only.add(call.method.lower())
+            call.v3 = call.v3_auto = False
+            log.info("%s is not in REST 3.0 on %s; re-sending it to the classic REST", call.method, self._portal)
+            return Step(
+                "retry", reason=f"{call.method} is not in REST 3.0; using the classic REST", counts=False
+            )
         if isinstance(err, B24RateLimited):
             self._bump("throttled")
             # the portal refused before running the method: re-sending is safe for writes as well
@@ -414,7 +428,7 @@ class BaseClient:
             call.method,
         )
         self._portal = new_base
-        return Step("retry", delay=0.0, reason=f"portal moved to {new_base}")
+        return Step("retry", delay=0.0, reason=f"portal moved to {new_base}", counts=False)
 
     # -- batch --
     def _batch_call(self, chunk: list[tuple[str, str, str]], halt: bool) -> Call:

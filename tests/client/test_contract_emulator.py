@@ -407,3 +407,18 @@ def test_processes_sharing_the_token_file_refresh_once(emu: Emulator, tmp_path) 
     assert [r[0] for r in results] == ["ok"] * 4, results
     assert sum(r[1] for r in results) == 1  # one process refreshed, three picked the rotated pair up
     assert emu.store.count("oauth_token") == before + 1
+
+
+def test_preferring_rest_v3_uses_it_where_the_emulator_has_the_method(emu: Emulator) -> None:
+    with _client(emu, rest_v3=True) as client:
+        task = client.call(
+            "tasks.task.add",
+            {"fields": {"title": "v3", "responsibleId": 1, "creatorId": 1}},
+            idempotency_key="v3-pref-1",
+        )
+        lead = client.call("crm.lead.add", {"fields": {"TITLE": "classic"}})
+        assert isinstance(lead.result, int) and task.result
+        assert [int(r["ID"]) for r in client.iter_list("crm.lead.list", {"select": ["ID"]})][
+            -1
+        ] == lead.result
+    assert emu.count("lead", TITLE="classic") == 1

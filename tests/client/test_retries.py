@@ -290,3 +290,55 @@ def test_a_custom_is_read_rule_is_used() -> None:
     s = Script(httpx.ReadTimeout("x"), httpx.Response(200, json={"result": 1}))
     with _client(s, is_read=lambda m, p: True) as c:
         assert c.call("crm.lead.add", {}).result == 1
+
+
+def test_preferring_rest_v3_falls_back_to_classic_rest_for_methods_it_lacks() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if request.url.path.startswith("/rest/api/") and "crm.lead" in request.url.path:
+            return httpx.Response(
+                404,
+                json={
+                    "error": {
+                        "code": "BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION",
+                        "message": "Method not found",
+                    }
+                },
+            )
+        return httpx.Response(200, json={"result": 1})
+
+    with _client(Script(httpx.Response(200)), rest_v3=True) as c:
+        c._http._transport = httpx.MockTransport(handler)
+        assert c.call("crm.lead.add", {"fields": {}}).result == 1
+        assert c.call("crm.lead.add", {"fields": {}}).result == 1
+        assert c.call("tasks.task.add", {"fields": {}}).result == 1
+    prefix = f"/rest/1/{WEBHOOK_CODE}/"
+    assert seen == [
+        f"/rest/api/1/{WEBHOOK_CODE}/crm.lead.add",
+        prefix + "crm.lead.add",
+        prefix + "crm.lead.add",
+        f"/rest/api/1/{WEBHOOK_CODE}/tasks.task.add",
+    ]
+    assert c.stats.retries == 0
+
+
+def test_an_explicit_v3_call_to_a_missing_method_raises() -> None:
+    from b24_tools import B24MethodNotFound
+
+    body = {
+        "error": {"code": "BITRIX_REST_V3_EXCEPTION_METHODNOTFOUNDEXCEPTION", "message": "Method not found"}
+    }
+    s = Script(httpx.Response(404, json=body))
+    with _client(s) as c, pytest.raises(B24MethodNotFound):
+        c.call("crm.lead.add", {}, v3=True)
+    assert len(s.requests) == 1
+
+
+def test_paging_always_uses_the_classic_rest() -> None:
+    s = Script(httpx.Response(200, json={"result": [{"ID": "1"}], "total": 1}))
+    with _client(s, rest_v3=True) as c:
+        assert [r["ID"] for r in c.iter_list("crm.lead.list", mode="offset")] == ["1"]
+        assert [r["ID"] for r in c.iter_list("crm.lead.list")] == ["1"]
+    assert all(not r.url.path.startswith("/rest/api/") for r in s.requests)
