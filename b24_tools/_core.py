@@ -318,7 +318,9 @@ class BaseClient:
             # "prefer REST 3.0": the method is not there, so nothing ran; use the classic REST from now on
             self._v2_only.add(call.method.lower())
             call.v3 = call.v3_auto = False
-            log.info("%s is not in REST 3.0 on %s; re-sending it to the classic REST", call.method, self._portal)
+            log.info(
+                "%s is not in REST 3.0 on %s; re-sending it to the classic REST", call.method, self._portal
+            )
             return Step(
                 "retry", reason=f"{call.method} is not in REST 3.0; using the classic REST", counts=False
             )
