@@ -168,6 +168,15 @@ class Emulator:
         entity = self._entity(entity)
         if not filter:
             return self.store.count(entity)
+        if all(isinstance(v, str | int) and not isinstance(v, bool) for v in filter.values()):
+            parts, args = [], []
+            for key, value in filter.items():
+                if key == "ID":
+                    parts.append("CAST(id AS TEXT) = ?")
+                else:
+                    parts.append(f"CAST(json_extract(data, '$.\"{key.replace(chr(34), '')}\"') AS TEXT) = ?")
+                args.append(str(value))
+            return self.store.count(entity, " AND ".join(parts), args)
         return len(self.records(entity, **filter))
 
     def records(self, entity: str, **filter: Any) -> list[dict[str, Any]]:
