@@ -362,13 +362,16 @@ def _resolve(settings: B24Settings | None, database_url: str | None, sqlite_path
     return "sqlite", str(sqlite_path or ".runtime/b24.sqlite")
 
 
-def _sqlite_connect(path: str) -> sqlite3.Connection:
+def _sqlite_connect(path: str, *, autocommit: bool = True) -> sqlite3.Connection:
+    """`autocommit=False` for SqliteSaver: it commits once per put, so its multi-row writes share a transaction."""
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=_SQLITE_TIMEOUT)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
     conn.execute(f"PRAGMA busy_timeout={int(_SQLITE_TIMEOUT * 1000)}")
+    if not autocommit:
+        conn.isolation_level = ""  # deferred transactions, committed by the saver
     return conn
 
 
@@ -395,7 +398,7 @@ def open_persistence(
         from langgraph.checkpoint.sqlite import SqliteSaver
         from langgraph.store.sqlite import SqliteStore
 
-        cp_conn = _sqlite_connect(where)
+        cp_conn = _sqlite_connect(where, autocommit=False)
         st_conn = _sqlite_connect(where)
         try:
             saver = SqliteSaver(cp_conn, serde=serde)

@@ -424,16 +424,22 @@ class Engine:
         )
         return calls, params, params_hash(plan.kind, calls, plan.idempotency_key)
 
-    def apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
-        """Record a reviewer's decision (CAS on the plan status) and say where the graph goes next."""
-        with self.store.buffered():
-            return self._apply_decision(plan, decision)
+    def apply_decision(self, plan: Plan, decision: dict[str, Any], *, task_ref: str | None = None) -> Outcome:
+        """Record a reviewer's decision (CAS on the plan status) and say where the graph goes next.
 
-    def _apply_decision(self, plan: Plan, decision: dict[str, Any]) -> Outcome:
+        `task_ref` identifies the graph task deciding for a graph client (no `ref` of its own): a re-run of that
+        task after a crash recognises its own earlier win instead of reporting a conflict.
+        """
+        with self.store.buffered():
+            return self._apply_decision(plan, decision, task_ref)
+
+    def _apply_decision(self, plan: Plan, decision: dict[str, Any], task_ref: str | None) -> Outcome:
         ref = decision.get("ref")
         reviewer = str(decision.get("reviewer") or "graph-client")
         kind = decision["type"]
         row = self.plans.row(plan.plan_id) or {}
+        if ref is None and task_ref and row.get("ref") == task_ref:
+            ref = task_ref  # this task already won the compare-and-set before a crash
         if ref is not None:
             # the reviewer API already won the compare-and-set; check it is this decision
             if row.get("ref") != ref:
@@ -482,8 +488,10 @@ class Engine:
             to = {"approve": "approved", "edit": "approved", "reject": "rejected", "respond": "rejected"}[
                 kind
             ]
+            won_ref = task_ref or uuid.uuid4().hex
             if not self.plans.transition(
-                plan.plan_id, ["pending"], to, owner=reviewer, ref=uuid.uuid4().hex, hash=new_hash
+                plan.plan_id, ["pending"], to, owner=reviewer, ref=won_ref, hash=new_hash,
+                decision={**decision, "reviewer": reviewer, "ref": won_ref},
             ):
                 row = self.plans.row(plan.plan_id) or {}
                 return {

@@ -1,8 +1,12 @@
-"""The approval graph: gate → review (interrupt) → execute.
+"""The approval graph: gate → review (interrupt, then execute what was approved).
 
     START → gate ─read/refused/replayed→ END
-              └─write/destructive→ review ─interrupt(HITLRequest)─ … reviewer … ─approve/edit→ execute → END
+              └─write/destructive→ review ─interrupt(HITLRequest)─ … reviewer … ─approve/edit→ execute once → END
                                       └─reject/expired/conflict→ END   └─invalid edit→ review (asks again)
+
+Execution runs in the review step itself (one checkpoint less per approval). A crash during execution is safe:
+re-running the step replays the recorded decision (its compare-and-set win is recognised by reference) and the
+ledger reconciles the call instead of repeating it.
 
 Input: `{"request": {"method", "params", "kind"?, "records"?, "idempotency_key"?, "requested_by"?, ...}}`.
 The interrupt value is LangChain v1's `HITLRequest`; resume with `Command(resume={interrupt_id: HITLResponse})`.
@@ -50,14 +54,16 @@ def build_graph(engine: Engine) -> StateGraph:
         pending = state.get("status") == "pending" and state.get("plan") and not state.get("duplicate_of")
         return "review" if pending else END
 
-    def review(state: ExecutorState) -> Command:
+    def review(state: ExecutorState, config: RunnableConfig) -> Command:
         plan = Plan.from_dict(state["plan"] or {})
         answer = interrupt(hitl_request(plan, note=state.get("note")))
         try:
             decision = parse_decision(answer)
         except ValueError as exc:
             return Command(goto="review", update={"note": f"invalid decision: {exc}"})
-        out = engine.apply_decision(plan, decision)
+        # a graph client's decision gets a reference stable across re-runs of this task (crash → resume)
+        task_ref = "graph:" + str((config.get("configurable") or {}).get("checkpoint_ns") or "")
+        out = engine.apply_decision(plan, decision, task_ref=task_ref)
         status = out["status"]
         update: dict[str, Any] = {"status": status, "error": out.get("error"), "result": out.get("result"),
                                   "decision": {k: v for k, v in decision.items() if k != "ref"}, "note": None}
@@ -65,18 +71,15 @@ def build_graph(engine: Engine) -> StateGraph:
             update["plan"] = out["plan"]
         if status == "review_again":
             return Command(goto="review", update={"note": out.get("note"), "status": "pending"})
-        return Command(goto="execute" if status == "approved" else END, update=update)
-
-    def execute(state: ExecutorState) -> dict[str, Any]:
-        out = engine.execute(Plan.from_dict(state["plan"] or {}))
-        return {"status": out["status"], "result": out.get("result"), "error": out.get("error"),
-                "plan": out.get("plan", state.get("plan")), "evidence": out.get("evidence")}
+        if status == "approved":  # execute in the same step: one checkpoint less per approval
+            done = engine.execute(Plan.from_dict(out["plan"]))
+            update.update(status=done["status"], result=done.get("result"), error=done.get("error"),
+                          plan=done.get("plan", out["plan"]), evidence=done.get("evidence"))
+        return Command(goto=END, update=update)
 
     graph = StateGraph(ExecutorState)
     graph.add_node("gate", gate)
-    graph.add_node("review", review, destinations=("execute", "review", END))
-    graph.add_node("execute", execute)
+    graph.add_node("review", review, destinations=("review", END))
     graph.add_edge(START, "gate")
     graph.add_conditional_edges("gate", after_gate, ["review", END])
-    graph.add_edge("execute", END)
     return graph

@@ -100,3 +100,55 @@ def test_bulk_plans_offer_no_edit(make_approvals) -> None:
     value = _interrupt(approvals, res.thread_id).value
     assert value["review_configs"][0]["allowed_decisions"] == ["approve", "reject", "respond"]
     assert value["action_requests"][0]["args"]["records_total"] == 3
+
+
+def test_graph_client_decision_survives_a_crash_during_execution(make_approvals) -> None:
+    from approval_helpers import FakeClient as _Client
+
+    client = _Client()
+
+    def die_after_the_call(stage: str, plan_id: str) -> None:
+        if stage == "called":
+            raise KeyboardInterrupt
+
+    approvals = make_approvals(client, on_stage=die_after_the_call)
+    res = approvals.submit("crm.lead.add", LEAD)
+    intr = _interrupt(approvals, res.thread_id)
+    cfg = {"configurable": {"thread_id": res.thread_id}}
+    try:
+        approvals.graph.invoke(Command(resume={intr.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
+                               cfg, durability="sync")
+    except KeyboardInterrupt:
+        pass
+    assert client.count() == 1 and approvals.get_plan(res.plan_id).status == "approved"
+    approvals.engine.on_stage = None
+    again = _interrupt(approvals, res.thread_id)  # the answer died with the run; the thread asks again
+    out = approvals.graph.invoke(Command(resume={again.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
+                                 cfg, durability="sync")
+    assert out["status"] == "executed" and client.count() == 1  # recognised as the same win; reconciled
+    assert approvals.get_plan(res.plan_id).decided_by == "studio"
+
+
+def test_recover_finishes_a_graph_client_decision_whose_run_died(make_approvals) -> None:
+    from approval_helpers import FakeClient as _Client
+
+    client = _Client()
+
+    def die_before_the_call(stage: str, plan_id: str) -> None:
+        if stage == "claimed":
+            raise KeyboardInterrupt
+
+    approvals = make_approvals(client, on_stage=die_before_the_call)
+    res = approvals.submit("crm.lead.add", LEAD)
+    intr = _interrupt(approvals, res.thread_id)
+    edit = {"type": "edit", "edited_action": {"name": "crm.lead.add", "args": {"fields": {"TITLE": "Studio edit"}}},
+            "reviewer": "studio"}
+    try:
+        approvals.graph.invoke(Command(resume={intr.id: {"decisions": [edit]}}),
+                               {"configurable": {"thread_id": res.thread_id}}, durability="sync")
+    except KeyboardInterrupt:
+        pass
+    assert client.count() == 0
+    approvals.engine.on_stage = None
+    [out] = approvals.recover(stale_after=0)
+    assert out.status == "executed" and client.count() == 1 and client.leads[1]["TITLE"] == "Studio edit"
