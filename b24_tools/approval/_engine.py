@@ -229,6 +229,7 @@ class Engine:
             return {"status": "pending", "plan": existing.to_dict(), "duplicate_of": existing.plan_id}
         plan = self._new_plan(request, kind, method, calls, stamped, key, assessment, actor)
         self.plans.create(plan)
+        self._hold_key(key, plan.plan_id)
         self.audit.emit(
             "plan",
             actor=actor,
@@ -242,10 +243,19 @@ class Engine:
         return {"status": "pending", "plan": plan.to_dict()}
 
     def _pending_with_key(self, key: str) -> Plan | None:
-        for plan in self.plans.find(idempotency_key=key, status="pending"):
-            if plan.status == "pending" and not plan.expired:
-                return plan
-        return None
+        """The pending plan holding this idempotency key (a primary-key lookup, not a scan)."""
+        row = self.table.get("pkey", key)
+        if row is None or not row.get("owner"):
+            return None
+        owner = self.plans.row(row["owner"]) or {}
+        if owner.get("status") != "pending":
+            return None
+        plan = self.plans.get(row["owner"])
+        return None if plan.expired else plan
+
+    def _hold_key(self, key: str, plan_id: str) -> None:
+        if not self.table.create("pkey", key, "pending", owner=plan_id):
+            self.table.transition("pkey", key, ["pending"], "pending", owner=plan_id)
 
     def _new_plan(
         self,
