@@ -20,6 +20,8 @@ from ._cli_common import (
     EXIT_PENDING,
     EXIT_REFUSED,
     EXIT_UNKNOWN,
+    EmulatorOption,
+    JsonOption,
     build_client,
     emit,
     fail,
@@ -210,10 +212,8 @@ def call_command(
             help="Writes only through reviewed plans (env B24_REQUIRE_PLAN)",
         ),
     ] = None,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
-    ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+    emulator: EmulatorOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Call one Bitrix24 method, safely: packs + allowlist, risk confirmation, plans, idempotency, audit."""
     as_json = want_json(json_out)

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -65,9 +65,17 @@ __all__ = [
     "handle_errors",
     "client_factory",
     "OneLineUsage",
+    "EmulatorOption",
+    "JsonOption",
 ]
 
 EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_API, EXIT_PENDING, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
+
+# Options every operator command shares, declared once.
+EmulatorOption = Annotated[
+    bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")]
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok · 2 usage/config (bad JSON, unknown flag/pack, malformed method; nothing sent) · "

@@ -11,7 +11,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ._cli_common import build_client, emit, fail, handle_errors, load_settings, want_json
+from ._cli_common import (
+    EmulatorOption,
+    JsonOption,
+    build_client,
+    emit,
+    fail,
+    handle_errors,
+    load_settings,
+    want_json,
+)
 
 __all__ = ["packs_command", "diag_command", "diagnose"]
 
@@ -19,7 +28,7 @@ FEATURES = ("rest_offline_extended", "rest_auth_connector")
 
 
 def packs_command(
-    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+    json_out: JsonOption = False,
     verbose: Annotated[bool, typer.Option("--methods", help="List every method with its risk")] = False,
 ) -> None:
     """List the capability packs with their methods and risk counts."""
@@ -123,10 +132,8 @@ def diag_command(
         list[str] | None, typer.Option("--pack", help="Pack(s) to check (default: selected packs)")
     ] = None,
     method: Annotated[list[str] | None, typer.Option("--method", help="Check only these methods")] = None,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
-    ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+    emulator: EmulatorOption = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Which methods of the selected packs this webhook/app can and cannot call, and why."""
     as_json = want_json(json_out)

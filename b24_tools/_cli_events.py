@@ -10,6 +10,8 @@ import typer
 
 from ._cli_common import (
     EXIT_CODES_HELP,
+    EmulatorOption,
+    JsonOption,
     OneLineUsage,
     build_client,
     emit,
@@ -111,13 +113,11 @@ def worker(
         list[str] | None, typer.Option("--handlers", help="Module(s) with @on handlers")
     ] = None,
     db: Annotated[Path | None, typer.Option(help="Queue / retry-state file (default B24_EVENTS_DB)")] = None,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
-    ] = False,
+    emulator: EmulatorOption = False,
     local: Annotated[
         bool, typer.Option("--local", help="Instead: retry events the receiver queued but could not handle")
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Process offline events: event.offline.get (clear=0) → handlers → event.offline.clear / .error."""
     as_json = want_json(json_out)

@@ -13,6 +13,8 @@ import typer
 
 from ._cli_common import (
     EXIT_CODES_HELP,
+    EmulatorOption,
+    JsonOption,
     build_client,
     emit,
     fail,
@@ -39,9 +41,7 @@ def export_command(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue after the last ID already in the file")
     ] = False,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
-    ] = False,
+    emulator: EmulatorOption = False,
     json_out: Annotated[bool, typer.Option("--json", help="JSON summary even on a terminal")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar")] = False,
 ) -> None:
@@ -180,16 +180,14 @@ def bulk_command(
     packs: Annotated[
         str, typer.Option("--packs", help="Comma list of packs (default from B24_PACKS)")
     ] = None,
-    emulator: Annotated[
-        bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
-    ] = False,
+    emulator: EmulatorOption = False,
     confirm_write: Annotated[
         bool,
         typer.Option(
             "--confirm-write", help="Approve and run it now as the operator (not under B24_REQUIRE_PLAN)"
         ),
     ] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Submit many records as ONE reviewable plan (per-record idempotency keys; re-running the file is safe).
 
