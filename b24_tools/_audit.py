@@ -22,8 +22,18 @@ __all__ = ["AuditLog", "AUDIT_NS", "EXPORT_FIELDS"]
 
 AUDIT_NS = ("b24", "audit")
 EXPORT_FIELDS = (
-    "ts", "event", "actor", "method", "risk", "params", "plan_id", "idempotency_key",
-    "decision", "outcome", "error", "duration_ms",
+    "ts",
+    "event",
+    "actor",
+    "method",
+    "risk",
+    "params",
+    "plan_id",
+    "idempotency_key",
+    "decision",
+    "outcome",
+    "error",
+    "duration_ms",
 )
 _PAGE = 500
 

@@ -70,7 +70,9 @@ class Ledger:
             if not expired:
                 return Claim("done", key, row.get("owner"), record)
             if self.table.transition(_CAS_NS, key, ["done"], "claimed", owner=owner):
-                self._put(key, status="claimed", owner=owner, method=method, claimed_at=time.time(), result=None)
+                self._put(
+                    key, status="claimed", owner=owner, method=method, claimed_at=time.time(), result=None
+                )
                 return Claim("new", key, owner)
         if status == "failed" and self.table.transition(_CAS_NS, key, ["failed"], "claimed", owner=owner):
             self._put(key, status="claimed", owner=owner, method=method, claimed_at=time.time(), error=None)
@@ -83,8 +85,16 @@ class Ledger:
 
     def complete(self, key: str, result: Any, *, how: str = "call", owner: str | None = None) -> None:
         """Record the result of a successful call (or a reconciled one)."""
-        self._put(key, merge=owner is None, status="done", result=result, completed_at=time.time(), how=how,
-                  expires_at=time.time() + self.ttl_sec, **({"owner": owner} if owner else {}))
+        self._put(
+            key,
+            merge=owner is None,
+            status="done",
+            result=result,
+            completed_at=time.time(),
+            how=how,
+            expires_at=time.time() + self.ttl_sec,
+            **({"owner": owner} if owner else {}),
+        )
         self._flush()  # the result is durable before the key reads as done
         self.table.transition(_CAS_NS, key, ["claimed", "unknown", "failed"], "done")
 

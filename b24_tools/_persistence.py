@@ -129,8 +129,10 @@ def _scrub_checkpoint(checkpoint: Any) -> Any:
     values = checkpoint.get("channel_values") or {}
     if not any(isinstance(v, str) for v in values.values()):
         return checkpoint
-    return {**checkpoint, "channel_values": {k: redact_text(v) if isinstance(v, str) else v
-                                             for k, v in values.items()}}
+    return {
+        **checkpoint,
+        "channel_values": {k: redact_text(v) if isinstance(v, str) else v for k, v in values.items()},
+    }
 
 
 def _redacting_saver(cls: type) -> type:
@@ -147,7 +149,9 @@ def _redacting_saver(cls: type) -> type:
     return _Redacting
 
 
-def make_serializer(settings: B24Settings | None = None, *, encryption_key: str | bytes | None = None) -> SerializerProtocol:
+def make_serializer(
+    settings: B24Settings | None = None, *, encryption_key: str | bytes | None = None
+) -> SerializerProtocol:
     """Redacting serializer, wrapped in AES (`EncryptedSerializer`) when a key is configured."""
     serde: SerializerProtocol = RedactingSerializer(JsonPlusSerializer())
     key: str | bytes | None = encryption_key
@@ -157,7 +161,9 @@ def make_serializer(settings: B24Settings | None = None, *, encryption_key: str 
         try:
             from langgraph.checkpoint.serde.encrypted import EncryptedSerializer
         except ImportError as exc:  # pragma: no cover
-            raise B24ConfigError("checkpoint encryption needs pycryptodome", hint="pip install 'b24-tools[crypto]'") from exc
+            raise B24ConfigError(
+                "checkpoint encryption needs pycryptodome", hint="pip install 'b24-tools[crypto]'"
+            ) from exc
         raw = key.encode() if isinstance(key, str) else key
         if len(raw) not in (16, 24, 32):
             raise B24ConfigError(
@@ -167,7 +173,9 @@ def make_serializer(settings: B24Settings | None = None, *, encryption_key: str 
         try:
             serde = EncryptedSerializer.from_pycryptodome_aes(serde=serde, key=raw)
         except ImportError as exc:  # pragma: no cover
-            raise B24ConfigError("checkpoint encryption needs pycryptodome", hint="pip install 'b24-tools[crypto]'") from exc
+            raise B24ConfigError(
+                "checkpoint encryption needs pycryptodome", hint="pip install 'b24-tools[crypto]'"
+            ) from exc
     return serde
 
 
@@ -244,16 +252,33 @@ class StatusTable:
             return cur.rowcount, [dict(r) for r in rows]
 
     # -- API
-    def create(self, ns: str, key: str, status: str, *, owner: str | None = None, ref: str | None = None,
-               hash: str | None = None) -> bool:
+    def create(
+        self,
+        ns: str,
+        key: str,
+        status: str,
+        *,
+        owner: str | None = None,
+        ref: str | None = None,
+        hash: str | None = None,
+    ) -> bool:
         """Insert the row if absent; True when this caller created it."""
         now = time.time()
         if self.kind == "memory":
             with self.lock:
                 if (ns, key) in self._mem:
                     return False
-                self._mem[(ns, key)] = dict(ns=ns, key=key, status=status, owner=owner, ref=ref, hash=hash,
-                                            data=None, version=1, updated_at=now)
+                self._mem[(ns, key)] = dict(
+                    ns=ns,
+                    key=key,
+                    status=status,
+                    owner=owner,
+                    ref=ref,
+                    hash=hash,
+                    data=None,
+                    version=1,
+                    updated_at=now,
+                )
                 return True
         n, _ = self._exec(
             "INSERT INTO b24_cas (ns, key, status, owner, ref, hash, version, updated_at) "
@@ -262,9 +287,19 @@ class StatusTable:
         )
         return n == 1
 
-    def transition(self, ns: str, key: str, from_status: Sequence[str], to_status: str, *,
-                   owner: str | None = None, ref: str | None = None, hash: str | None = None,
-                   expect_ref: str | None = None, data: str | None = None) -> bool:
+    def transition(
+        self,
+        ns: str,
+        key: str,
+        from_status: Sequence[str],
+        to_status: str,
+        *,
+        owner: str | None = None,
+        ref: str | None = None,
+        hash: str | None = None,
+        expect_ref: str | None = None,
+        data: str | None = None,
+    ) -> bool:
         """Atomically move the row from one of `from_status` to `to_status`; True when this caller won.
 
         `owner`, `ref`, `hash` and `data` are set in the same statement when given."""
@@ -273,7 +308,11 @@ class StatusTable:
         if self.kind == "memory":
             with self.lock:
                 row = self._mem.get((ns, key))
-                if row is None or row["status"] not in froms or (expect_ref is not None and row["ref"] != expect_ref):
+                if (
+                    row is None
+                    or row["status"] not in froms
+                    or (expect_ref is not None and row["ref"] != expect_ref)
+                ):
                     return False
                 row.update(status=to_status, updated_at=now, version=row["version"] + 1)
                 for name, value in (("owner", owner), ("ref", ref), ("hash", hash), ("data", data)):
@@ -305,8 +344,11 @@ class StatusTable:
         """All rows of `ns` (optionally only those in `statuses`), by key."""
         if self.kind == "memory":
             with self.lock:
-                return {k: dict(r) for (n, k), r in self._mem.items()
-                        if n == ns and (statuses is None or r["status"] in statuses)}
+                return {
+                    k: dict(r)
+                    for (n, k), r in self._mem.items()
+                    if n == ns and (statuses is None or r["status"] in statuses)
+                }
         sql = f"SELECT {', '.join(_COLS)} FROM b24_cas WHERE ns = %s"
         args: list[Any] = [ns]
         if statuses:
@@ -346,14 +388,16 @@ class Persistence:
     location: str  # file path or URL without password
 
 
-def _resolve(settings: B24Settings | None, database_url: str | None, sqlite_path: str | Path | None) -> tuple[str, str]:
+def _resolve(
+    settings: B24Settings | None, database_url: str | None, sqlite_path: str | Path | None
+) -> tuple[str, str]:
     if database_url is None and sqlite_path is None and settings is not None:
         database_url = settings.database_url
         sqlite_path = settings.sqlite_path
     if database_url and is_postgres_url(database_url):
         return "postgres", database_url
     if database_url and database_url.startswith("sqlite:///"):
-        return "sqlite", database_url[len("sqlite:///"):]
+        return "sqlite", database_url[len("sqlite:///") :]
     if database_url:
         raise B24ConfigError(
             f"unsupported B24_DATABASE_URL scheme: {redact_text(database_url.split(':', 1)[0])}",
@@ -418,7 +462,10 @@ def open_persistence(
     except ImportError as exc:  # pragma: no cover
         raise _pg_missing() from exc
     pool = ConnectionPool(
-        where, min_size=1, max_size=pool_size, open=True,
+        where,
+        min_size=1,
+        max_size=pool_size,
+        open=True,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
     try:
@@ -426,7 +473,9 @@ def open_persistence(
         saver.setup()
         store = PostgresStore(pool)
         store.setup()
-        yield Persistence(saver, store, StatusTable.for_store(store), "postgres", redact_text(_strip_password(where)))
+        yield Persistence(
+            saver, store, StatusTable.for_store(store), "postgres", redact_text(_strip_password(where))
+        )
     finally:
         pool.close()
 
@@ -483,7 +532,9 @@ async def open_async_persistence(
         await saver.setup()
         store = AsyncPostgresStore(apool)
         await store.setup()
-        yield Persistence(saver, store, StatusTable("postgres", spool), "postgres", redact_text(_strip_password(where)))
+        yield Persistence(
+            saver, store, StatusTable("postgres", spool), "postgres", redact_text(_strip_password(where))
+        )
     finally:
         spool.close()
         await apool.close()
@@ -537,7 +588,9 @@ class BufferedStore:
                     from langgraph.store.base import Item
 
                     ts = _dt.datetime.fromtimestamp(time.time(), tz=_dt.UTC)
-                    return Item(value=op.value, key=key, namespace=tuple(namespace), created_at=ts, updated_at=ts)
+                    return Item(
+                        value=op.value, key=key, namespace=tuple(namespace), created_at=ts, updated_at=ts
+                    )
         return self.store.get(namespace, key)
 
     def search(self, *args: Any, **kw: Any) -> Any:

@@ -56,7 +56,11 @@ def _backend(kind: str, tmp: Path, pg_url: str):
 
 
 def measure(kind: str, n: int, warmup: int, pg_url: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmpdir, Emulator() as emu, _backend(kind, Path(tmpdir), pg_url) as where:
+    with (
+        tempfile.TemporaryDirectory() as tmpdir,
+        Emulator() as emu,
+        _backend(kind, Path(tmpdir), pg_url) as where,
+    ):
         client = emu.client()
         raw, trip, submit, approve, raw_cpu, trip_cpu = [], [], [], [], [], []
         with Approvals.open(client=client, policy=Policy(), **where) as approvals:
@@ -79,10 +83,21 @@ def measure(kind: str, n: int, warmup: int, pg_url: str) -> dict[str, Any]:
         assert emu.count("lead") == 2 * (warmup + n)
     added = [t - r for t, r in zip(trip, raw, strict=True)]
     added_cpu = [t - r for t, r in zip(trip_cpu, raw_cpu, strict=True)]
-    stats = {name: {"p50": round(statistics.median(v), 3), "p95": round(_pct(v, 0.95), 3),
-                    "mean": round(statistics.fmean(v), 3)}
-             for name, v in (("raw_call_ms", raw), ("round_trip_ms", trip), ("submit_ms", submit),
-                             ("approve_ms", approve), ("added_ms", added), ("added_cpu_ms", added_cpu))}
+    stats = {
+        name: {
+            "p50": round(statistics.median(v), 3),
+            "p95": round(_pct(v, 0.95), 3),
+            "mean": round(statistics.fmean(v), 3),
+        }
+        for name, v in (
+            ("raw_call_ms", raw),
+            ("round_trip_ms", trip),
+            ("submit_ms", submit),
+            ("approve_ms", approve),
+            ("added_ms", added),
+            ("added_cpu_ms", added_cpu),
+        )
+    }
     stats["added_p50_vs_raw_p50_ms"] = round(statistics.median(trip) - statistics.median(raw), 3)
     return {"backend": kind, "n": n, **stats}
 
@@ -92,7 +107,7 @@ def render_md(results: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         "## Approval round trip overhead",
         "",
         "Added latency of plan + checkpoint + interrupt + resume + execute over the raw `crm.lead.add` call "
-        "(in-process emulator, same client; `durability=\"sync\"`). "
+        '(in-process emulator, same client; `durability="sync"`). '
         f"N={meta['n']} per backend after {meta['warmup']} warm-up rounds; {meta['machine']}; "
         f"1-minute load average {meta['load_avg_1m_at_start']} → {meta['load_avg_1m_at_end']} (other work on the box "
         "inflates these figures).",
@@ -135,16 +150,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{kind}: skipped ({type(exc).__name__}: {exc})", file=sys.stderr)
             continue
         r = results[-1]
-        print(f"{kind:8s} raw p50 {r['raw_call_ms']['p50']:.2f} ms | round trip p50 {r['round_trip_ms']['p50']:.2f} "
-              f"p95 {r['round_trip_ms']['p95']:.2f} | added p50 {r['added_ms']['p50']:.2f} p95 {r['added_ms']['p95']:.2f}"
-              f" | added CPU p50 {r['added_cpu_ms']['p50']:.2f}")
-    meta = {"n": args.n, "warmup": args.warmup, "python": platform.python_version(),
-            "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-            "load_avg_1m_at_start": round(load_start, 2), "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
-            "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        print(
+            f"{kind:8s} raw p50 {r['raw_call_ms']['p50']:.2f} ms | round trip p50 {r['round_trip_ms']['p50']:.2f} "
+            f"p95 {r['round_trip_ms']['p95']:.2f} | added p50 {r['added_ms']['p50']:.2f} p95 {r['added_ms']['p95']:.2f}"
+            f" | added CPU p50 {r['added_cpu_ms']['p50']:.2f}"
+        )
+    meta = {
+        "n": args.n,
+        "warmup": args.warmup,
+        "python": platform.python_version(),
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "load_avg_1m_at_start": round(load_start, 2),
+        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
     out = Path(args.results_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "approval_overhead.json").write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    (out / "approval_overhead.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2) + "\n"
+    )
     (out / "approval_overhead.md").write_text(render_md(results, meta))
     return 0
 

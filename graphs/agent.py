@@ -44,11 +44,13 @@ class MissingModel(BaseChatModel):
     def bind_tools(self, tools: Any, **kw: Any) -> MissingModel:
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         raise B24ConfigError(
             f"graphs/agent.py has no chat model: {self.reason}",
             hint="set B24_MODEL=provider:model (e.g. openai:gpt-4.1-mini, anthropic:claude-sonnet-4-5, ollama:llama3.1) "
-                 "and install the provider package (langchain-openai, langchain-anthropic, langchain-ollama, ...)",
+            "and install the provider package (langchain-openai, langchain-anthropic, langchain-ollama, ...)",
         )
 
 
@@ -73,25 +75,41 @@ def system_prompt() -> str:
         return load("system")
     except Exception:  # prompts module not importable: read the file next to the repo
         path = Path(__file__).resolve().parent.parent / "prompts" / "system.md"
-        return path.read_text(encoding="utf-8") if path.exists() else "You operate a Bitrix24 portal through tools."
+        return (
+            path.read_text(encoding="utf-8")
+            if path.exists()
+            else "You operate a Bitrix24 portal through tools."
+        )
 
 
-def build_agent(settings: B24Settings | None = None, *, model: BaseChatModel | None = None, client: Any = None,
-                checkpointer: Any = None, store: Any = None, packs: Any = None) -> Any:
+def build_agent(
+    settings: B24Settings | None = None,
+    *,
+    model: BaseChatModel | None = None,
+    client: Any = None,
+    checkpointer: Any = None,
+    store: Any = None,
+    packs: Any = None,
+) -> Any:
     """The compiled agent: pack toolkits + system prompt + HITL middleware gated by catalog risk."""
     from b24_tools.toolkits import B24Toolkit, interrupt_on_config
 
     settings = settings or B24Settings()
-    toolkit = B24Toolkit(client if client is not None else _LazyClient(settings),
-                         packs=tuple(packs or settings.pack_list() or ("core",)),
-                         allowlist=tuple(p for p in settings.method_allowlist.split(",") if p.strip()))
+    toolkit = B24Toolkit(
+        client if client is not None else _LazyClient(settings),
+        packs=tuple(packs or settings.pack_list() or ("core",)),
+        allowlist=tuple(p for p in settings.method_allowlist.split(",") if p.strip()),
+    )
     tools = toolkit.get_tools()
     return create_agent(
         model if model is not None else load_model(settings),
         tools=tools,
         system_prompt=system_prompt(),
-        middleware=[HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools),
-                                             description_prefix="Bitrix24 call needs approval")],
+        middleware=[
+            HumanInTheLoopMiddleware(
+                interrupt_on=interrupt_on_config(tools), description_prefix="Bitrix24 call needs approval"
+            )
+        ],
         checkpointer=checkpointer,
         store=store,
         name="b24-agent",

@@ -22,15 +22,22 @@ from b24_tools.approval._api import _LazyClient, _LazyPolicy
 __all__ = ["graph", "make_engine"]
 
 
-def make_engine(settings: B24Settings | None = None, *, client: Any = None, policy: Any = None) -> tuple[Engine, ExitStack]:
+def make_engine(
+    settings: B24Settings | None = None, *, client: Any = None, policy: Any = None
+) -> tuple[Engine, ExitStack]:
     """The engine over the configured store (kept open until the returned stack closes)."""
     settings = settings or B24Settings()
     stack = ExitStack()
     p = stack.enter_context(open_persistence(settings))
-    engine = Engine(client if client is not None else _LazyClient(settings),
-                    policy=policy if policy is not None else _LazyPolicy(settings),
-                    store=p.store, table=p.table, plan_ttl_sec=settings.plan_ttl_sec,
-                    idempotency_ttl_sec=settings.idempotency_ttl_sec, actor="langgraph-server")
+    engine = Engine(
+        client if client is not None else _LazyClient(settings),
+        policy=policy if policy is not None else _LazyPolicy(settings),
+        store=p.store,
+        table=p.table,
+        plan_ttl_sec=settings.plan_ttl_sec,
+        idempotency_ttl_sec=settings.idempotency_ttl_sec,
+        actor="langgraph-server",
+    )
     return engine, stack
 
 

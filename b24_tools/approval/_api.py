@@ -394,7 +394,9 @@ class Approvals:
         decision = {**decision, "reviewer": reviewer, "ref": ref}
         if time.time() > plan.expires_at:
             decision = {"type": "reject", "message": "expired", "reviewer": reviewer, "ref": ref}
-            if not self.plans.transition(plan_id, ["pending"], "expired", owner=reviewer, ref=ref, decision=decision):
+            if not self.plans.transition(
+                plan_id, ["pending"], "expired", owner=reviewer, ref=ref, decision=decision
+            ):
                 self._raise_conflict(plan_id)
             return plan, decision
         new_hash = None
@@ -405,7 +407,12 @@ class Approvals:
             )  # raises B24ValidationError / B24PolicyError
             decision["edited_action"]["name"] = plan.method
         if not self.plans.transition(
-            plan_id, ["pending"], _TO_STATUS[decision["type"]], owner=reviewer, ref=ref, hash=new_hash,
+            plan_id,
+            ["pending"],
+            _TO_STATUS[decision["type"]],
+            owner=reviewer,
+            ref=ref,
+            hash=new_hash,
             decision=decision,
         ):
             self._raise_conflict(plan_id)

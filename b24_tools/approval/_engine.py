@@ -500,7 +500,12 @@ class Engine:
             ]
             won_ref = task_ref or uuid.uuid4().hex
             if not self.plans.transition(
-                plan.plan_id, ["pending"], to, owner=reviewer, ref=won_ref, hash=new_hash,
+                plan.plan_id,
+                ["pending"],
+                to,
+                owner=reviewer,
+                ref=won_ref,
+                hash=new_hash,
                 decision={**decision, "reviewer": reviewer, "ref": won_ref},
             ):
                 row = self.plans.row(plan.plan_id) or {}

@@ -47,8 +47,14 @@ def build_graph(engine: Engine) -> StateGraph:
         if not request.get("thread_id"):  # a LangGraph server thread: the plan lives on it
             request["thread_id"] = (config.get("configurable") or {}).get("thread_id")
         out = engine.gate(request)
-        return {"status": out["status"], "plan": out.get("plan"), "result": out.get("result"),
-                "error": out.get("error"), "note": None, "duplicate_of": out.get("duplicate_of")}
+        return {
+            "status": out["status"],
+            "plan": out.get("plan"),
+            "result": out.get("result"),
+            "error": out.get("error"),
+            "note": None,
+            "duplicate_of": out.get("duplicate_of"),
+        }
 
     def after_gate(state: ExecutorState) -> str:
         pending = state.get("status") == "pending" and state.get("plan") and not state.get("duplicate_of")
@@ -65,16 +71,26 @@ def build_graph(engine: Engine) -> StateGraph:
         task_ref = "graph:" + str((config.get("configurable") or {}).get("checkpoint_ns") or "")
         out = engine.apply_decision(plan, decision, task_ref=task_ref)
         status = out["status"]
-        update: dict[str, Any] = {"status": status, "error": out.get("error"), "result": out.get("result"),
-                                  "decision": {k: v for k, v in decision.items() if k != "ref"}, "note": None}
+        update: dict[str, Any] = {
+            "status": status,
+            "error": out.get("error"),
+            "result": out.get("result"),
+            "decision": {k: v for k, v in decision.items() if k != "ref"},
+            "note": None,
+        }
         if out.get("plan"):
             update["plan"] = out["plan"]
         if status == "review_again":
             return Command(goto="review", update={"note": out.get("note"), "status": "pending"})
         if status == "approved":  # execute in the same step: one checkpoint less per approval
             done = engine.execute(Plan.from_dict(out["plan"]))
-            update.update(status=done["status"], result=done.get("result"), error=done.get("error"),
-                          plan=done.get("plan", out["plan"]), evidence=done.get("evidence"))
+            update.update(
+                status=done["status"],
+                result=done.get("result"),
+                error=done.get("error"),
+                plan=done.get("plan", out["plan"]),
+                evidence=done.get("evidence"),
+            )
         return Command(goto=END, update=update)
 
     graph = StateGraph(ExecutorState)

@@ -55,7 +55,9 @@ def hitl_request(plan: Plan, *, note: str | None = None) -> dict[str, Any]:
         args = plan.params
     return {
         "action_requests": [{"name": plan.method, "args": args, "description": _describe(plan, note)}],
-        "review_configs": [{"action_name": plan.method, "allowed_decisions": list(ALLOWED_DECISIONS[plan.kind])}],
+        "review_configs": [
+            {"action_name": plan.method, "allowed_decisions": list(ALLOWED_DECISIONS[plan.kind])}
+        ],
     }
 
 
@@ -84,16 +86,18 @@ def to_agent_inbox(request: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for action in request.get("action_requests", []):
         allowed = configs.get(action["name"], [])
-        out.append({
-            "action_request": {"action": action["name"], "args": action.get("args", {})},
-            "config": {
-                "allow_accept": "approve" in allowed,
-                "allow_edit": "edit" in allowed,
-                "allow_respond": "respond" in allowed or "reject" in allowed,
-                "allow_ignore": "reject" in allowed,
-            },
-            "description": action.get("description"),
-        })
+        out.append(
+            {
+                "action_request": {"action": action["name"], "args": action.get("args", {})},
+                "config": {
+                    "allow_accept": "approve" in allowed,
+                    "allow_edit": "edit" in allowed,
+                    "allow_respond": "respond" in allowed or "reject" in allowed,
+                    "allow_ignore": "reject" in allowed,
+                },
+                "description": action.get("description"),
+            }
+        )
     return out
 
 
@@ -111,7 +115,9 @@ def from_agent_inbox(responses: list[dict[str, Any]] | dict[str, Any]) -> dict[s
         if kind == "accept":
             decisions.append({"type": "approve"})
         elif kind == "edit" and isinstance(args, dict):
-            decisions.append({"type": "edit", "edited_action": {"name": args.get("action"), "args": args.get("args", {})}})
+            decisions.append(
+                {"type": "edit", "edited_action": {"name": args.get("action"), "args": args.get("args", {})}}
+            )
         elif kind == "response":
             decisions.append({"type": "reject", "message": str(args or "")})
         elif kind == "ignore":

@@ -25,7 +25,9 @@ __all__ = [
     "summarize",
 ]
 
-SubmitStatus = Literal["executed", "pending", "refused", "replayed", "rejected", "expired", "failed", "unknown_outcome"]
+SubmitStatus = Literal[
+    "executed", "pending", "refused", "replayed", "rejected", "expired", "failed", "unknown_outcome"
+]
 PlanStatus = Literal[
     "pending", "approved", "rejected", "expired", "executing", "executed", "failed", "unknown_outcome"
 ]
@@ -40,8 +42,11 @@ def canonical_json(value: Any) -> str:
 
 def params_hash(kind: str, calls: list[dict[str, Any]], idempotency_key: str) -> str:
     """The hash a plan is bound to: kind, every call (method + params) and the idempotency key."""
-    body = {"kind": kind, "calls": [[c.get("name"), c["method"], c.get("params") or {}] for c in calls],
-            "key": idempotency_key}
+    body = {
+        "kind": kind,
+        "calls": [[c.get("name"), c["method"], c.get("params") or {}] for c in calls],
+        "key": idempotency_key,
+    }
     return "sha256:" + hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
 
@@ -60,7 +65,9 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def summarize(kind: str, method: str, calls: list[dict[str, Any]], risk: str, *, total: int | None = None) -> str:
+def summarize(
+    kind: str, method: str, calls: list[dict[str, Any]], risk: str, *, total: int | None = None
+) -> str:
     """One readable line a reviewer understands without opening the params."""
     verb = {"destructive": "DESTRUCTIVE", "write": "write"}.get(risk, risk)
     if kind == "bulk":
@@ -71,9 +78,14 @@ def summarize(kind: str, method: str, calls: list[dict[str, Any]], risk: str, *,
     params = calls[0].get("params") or {} if calls else {}
     fields_ = params.get("fields") if isinstance(params.get("fields"), dict) else None
     if fields_:
-        shown = ", ".join(f"{k}={_short(v, 30)}" for k, v in list(fields_.items())[:4]
-                          if not str(k).upper().startswith("ORIGIN"))
-        target = f" id={params['id']}" if "id" in params else (f" ID={params['ID']}" if "ID" in params else "")
+        shown = ", ".join(
+            f"{k}={_short(v, 30)}"
+            for k, v in list(fields_.items())[:4]
+            if not str(k).upper().startswith("ORIGIN")
+        )
+        target = (
+            f" id={params['id']}" if "id" in params else (f" ID={params['ID']}" if "ID" in params else "")
+        )
         return f"{verb}: {method}{target} with {shown}"
     return f"{verb}: {method} {_short(params)}"
 
@@ -109,7 +121,9 @@ class Plan:
     bulk: dict[str, Any] | None = None
     evidence: dict[str, Any] | None = None
     pack: str | None = None
-    runner: str = "local"  # "local": resumed by Approvals; "server": a LangGraph server thread (resume via SDK)
+    runner: str = (
+        "local"  # "local": resumed by Approvals; "server": a LangGraph server thread (resume via SDK)
+    )
     decided_at: float | None = None
     updated_at: float = field(default_factory=time.time)
 
@@ -160,8 +174,14 @@ class PlanView:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "plan": self.plan.to_dict(), "summary": self.summary, "calls": self.calls, "params": self.params,
-            "diff": self.diff, "events": self.events, "hitl_request": self.hitl_request, "sample": self.sample,
+            "plan": self.plan.to_dict(),
+            "summary": self.summary,
+            "calls": self.calls,
+            "params": self.params,
+            "diff": self.diff,
+            "events": self.events,
+            "hitl_request": self.hitl_request,
+            "sample": self.sample,
         }
 
 

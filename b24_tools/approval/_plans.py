@@ -52,13 +52,31 @@ class PlanIndex:
         self.save(plan)
         return plan
 
-    def transition(self, plan_id: str, from_status: list[str] | tuple[str, ...], to_status: str, *,
-                   owner: str | None = None, ref: str | None = None, hash: str | None = None,
-                   expect_ref: str | None = None, decision: dict[str, Any] | None = None) -> bool:
+    def transition(
+        self,
+        plan_id: str,
+        from_status: list[str] | tuple[str, ...],
+        to_status: str,
+        *,
+        owner: str | None = None,
+        ref: str | None = None,
+        hash: str | None = None,
+        expect_ref: str | None = None,
+        decision: dict[str, Any] | None = None,
+    ) -> bool:
         """CAS on the plan's status; a `decision` is stored in the same row (so anyone can finish it later)."""
         data = json.dumps(maybe_redact(decision), default=str) if decision is not None else None
-        return self.table.transition(_CAS_NS, plan_id, from_status, to_status, owner=owner, ref=ref, hash=hash,
-                                     expect_ref=expect_ref, data=data)
+        return self.table.transition(
+            _CAS_NS,
+            plan_id,
+            from_status,
+            to_status,
+            owner=owner,
+            ref=ref,
+            hash=hash,
+            expect_ref=expect_ref,
+            data=data,
+        )
 
     def row(self, plan_id: str) -> dict[str, Any] | None:
         return self.table.get(_CAS_NS, plan_id)
@@ -67,8 +85,12 @@ class PlanIndex:
     def get(self, plan_id: str) -> Plan:
         item = self.store.get(PLANS_NS, plan_id)
         if item is None:
-            raise B24PlanError(f"plan {plan_id!r} not found", plan_id=plan_id, reason="unknown",
-                               hint="list plans with `b24 review list` or approvals.list_plans()")
+            raise B24PlanError(
+                f"plan {plan_id!r} not found",
+                plan_id=plan_id,
+                reason="unknown",
+                hint="list plans with `b24 review list` or approvals.list_plans()",
+            )
         return self._merge(Plan.from_dict(item.value), self.row(plan_id))
 
     def _merge(self, plan: Plan, row: dict[str, Any] | None) -> Plan:

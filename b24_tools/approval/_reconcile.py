@@ -37,7 +37,10 @@ class Marker:
         flt: dict[str, Any] = {self.origin_field: fields[self.origin_field]}
         if fields.get(self.originator_field) not in (None, ""):
             flt[self.originator_field] = fields[self.originator_field]
-        query: dict[str, Any] = {"filter": flt, "select": [self.id_field, self.origin_field, self.originator_field]}
+        query: dict[str, Any] = {
+            "filter": flt,
+            "select": [self.id_field, self.origin_field, self.originator_field],
+        }
         for key in self.pass_through:
             if params.get(key) is not None:
                 query[key] = params[key]
@@ -47,7 +50,9 @@ class Marker:
         rows = result.get("items", []) if isinstance(result, dict) else result
         if not isinstance(rows, list):
             return []
-        return [r.get(self.id_field) for r in rows if isinstance(r, dict) and r.get(self.id_field) is not None]
+        return [
+            r.get(self.id_field) for r in rows if isinstance(r, dict) and r.get(self.id_field) is not None
+        ]
 
 
 def _legacy(entity: str) -> Marker:
@@ -112,7 +117,9 @@ def lookup(client: Any, method: str, params: dict[str, Any]) -> Found:
     marker = marker_for(method)
     query = marker.lookup(params) if marker is not None else None
     if query is None:
-        return Found("unprovable", evidence={"reason": f"{method} carries no origin marker to look the write up by"})
+        return Found(
+            "unprovable", evidence={"reason": f"{method} carries no origin marker to look the write up by"}
+        )
     list_method, list_params = query
     evidence: dict[str, Any] = {"lookup": list_method, "filter": list_params.get("filter")}
     try:

@@ -183,8 +183,17 @@ def test_decision_recorded_but_process_died_before_resume_is_finished_by_recover
     client = FakeClient()
     approvals = make_approvals(client)
     res = approvals.submit("crm.lead.add", LEAD)
-    approvals._claim_decision(res.plan_id, {"type": "edit", "edited_action": {"name": None, "args": {
-        "fields": {"TITLE": "edited, then the reviewer's process died"}}}}, "alice")
+    approvals._claim_decision(
+        res.plan_id,
+        {
+            "type": "edit",
+            "edited_action": {
+                "name": None,
+                "args": {"fields": {"TITLE": "edited, then the reviewer's process died"}},
+            },
+        },
+        "alice",
+    )
     assert approvals.get_plan(res.plan_id).status == "approved" and client.writes == []
     other = make_approvals(client)  # another process, later
     [out] = other.recover(stale_after=0)

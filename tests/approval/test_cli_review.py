@@ -103,8 +103,9 @@ def test_review_list_renders_a_table_on_a_terminal(env, monkeypatch) -> None:
 
 def test_review_resolve_settles_an_unknown_outcome_plan(env) -> None:
     emu = env["emu"]
-    with Approvals.open(client=emu.client(max_retries=1), policy=Policy(),
-                        sqlite_path=env["tmp"] / ".runtime" / "b24.sqlite") as a:
+    with Approvals.open(
+        client=emu.client(max_retries=1), policy=Policy(), sqlite_path=env["tmp"] / ".runtime" / "b24.sqlite"
+    ) as a:
         res = a.submit("crm.lead.update", {"id": 1, "fields": {"TITLE": "Lost update"}})
         emu.faults.add(method="crm.lead.update", kind="drop_after_commit")
         assert a.approve(res.plan_id, reviewer="ann").status == "unknown_outcome"

@@ -116,15 +116,21 @@ def test_graph_client_decision_survives_a_crash_during_execution(make_approvals)
     intr = _interrupt(approvals, res.thread_id)
     cfg = {"configurable": {"thread_id": res.thread_id}}
     try:
-        approvals.graph.invoke(Command(resume={intr.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
-                               cfg, durability="sync")
+        approvals.graph.invoke(
+            Command(resume={intr.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
+            cfg,
+            durability="sync",
+        )
     except KeyboardInterrupt:
         pass
     assert client.count() == 1 and approvals.get_plan(res.plan_id).status == "approved"
     approvals.engine.on_stage = None
     again = _interrupt(approvals, res.thread_id)  # the answer died with the run; the thread asks again
-    out = approvals.graph.invoke(Command(resume={again.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
-                                 cfg, durability="sync")
+    out = approvals.graph.invoke(
+        Command(resume={again.id: {"decisions": [{"type": "approve", "reviewer": "studio"}]}}),
+        cfg,
+        durability="sync",
+    )
     assert out["status"] == "executed" and client.count() == 1  # recognised as the same win; reconciled
     assert approvals.get_plan(res.plan_id).decided_by == "studio"
 
@@ -141,11 +147,17 @@ def test_recover_finishes_a_graph_client_decision_whose_run_died(make_approvals)
     approvals = make_approvals(client, on_stage=die_before_the_call)
     res = approvals.submit("crm.lead.add", LEAD)
     intr = _interrupt(approvals, res.thread_id)
-    edit = {"type": "edit", "edited_action": {"name": "crm.lead.add", "args": {"fields": {"TITLE": "Studio edit"}}},
-            "reviewer": "studio"}
+    edit = {
+        "type": "edit",
+        "edited_action": {"name": "crm.lead.add", "args": {"fields": {"TITLE": "Studio edit"}}},
+        "reviewer": "studio",
+    }
     try:
-        approvals.graph.invoke(Command(resume={intr.id: {"decisions": [edit]}}),
-                               {"configurable": {"thread_id": res.thread_id}}, durability="sync")
+        approvals.graph.invoke(
+            Command(resume={intr.id: {"decisions": [edit]}}),
+            {"configurable": {"thread_id": res.thread_id}},
+            durability="sync",
+        )
     except KeyboardInterrupt:
         pass
     assert client.count() == 0
