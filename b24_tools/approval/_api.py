@@ -10,21 +10,22 @@ wins), then resumes that thread by its interrupt id with `durability="sync"`.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from langgraph.types import Command
 
 from .._errors import B24PlanError
-from .._persistence import open_async_persistence, open_persistence
+from .._persistence import open_persistence
 from .._settings import B24Settings
+from ._async_api import AsyncApprovalsMixin
 from ._engine import Engine
 from ._graph import build_graph
 from ._hitl import hitl_request
+from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, PlanView, SubmitResult, diff_params, new_plan_id
 
 __all__ = ["Approvals"]
@@ -32,35 +33,7 @@ __all__ = ["Approvals"]
 _TO_STATUS = {"approve": "approved", "edit": "approved", "reject": "rejected", "respond": "rejected"}
 
 
-class _LazyClient:
-    """Builds `B24Client.from_settings(settings)` on first use, so reviewers without a portal can list plans."""
-
-    def __init__(self, settings: B24Settings) -> None:
-        self._settings = settings
-        self._client: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._client is None:
-            from .._client import B24Client
-
-            self._client = B24Client.from_settings(self._settings)
-        return getattr(self._client, name)
-
-
-class _LazyPolicy:
-    def __init__(self, settings: B24Settings) -> None:
-        self._settings = settings
-        self._policy: Any = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._policy is None:
-            from .._policy import Policy
-
-            self._policy = Policy.from_settings(self._settings)
-        return getattr(self._policy, name)
-
-
-class Approvals:
+class Approvals(AsyncApprovalsMixin):
     """The reviewer-facing API over the approval graph, its plan index, ledger and audit log."""
 
     def __init__(
@@ -133,12 +106,6 @@ class Approvals:
     def _run(self, payload: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
         out = self.graph.invoke(payload, self._config(thread_id), version="v2", durability=self._durability)
         return self._result(out, thread_id, plan_id)
-
-    async def _arun(self, payload: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
-        out = await self.graph.ainvoke(
-            payload, self._config(thread_id), version="v2", durability=self._durability
-        )
-        return await asyncio.to_thread(self._result, out, thread_id, plan_id)
 
     def _result(self, out: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
         state = out.value or {}
@@ -365,10 +332,6 @@ class Approvals:
         plan, decision = self._claim_decision(plan_id, decision, reviewer)
         return self._resume(plan, decision)
 
-    async def _adecide(self, plan_id: str, decision: dict[str, Any], reviewer: str) -> SubmitResult:
-        plan, decision = await asyncio.to_thread(self._claim_decision, plan_id, decision, reviewer)
-        return await self._aresume(plan, decision)
-
     def _claim_decision(
         self, plan_id: str, decision: dict[str, Any], reviewer: str
     ) -> tuple[Plan, dict[str, Any]]:
@@ -443,24 +406,6 @@ class Approvals:
             )
         target = snap.interrupts[0].id
         return self._run(Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id)
-
-    async def _aresume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
-        cfg = self._config(plan.thread_id)
-        snap = await self.graph.aget_state(cfg)
-        if not snap.interrupts and snap.next:
-            await self.graph.ainvoke(None, cfg, version="v2", durability="sync")
-            snap = await self.graph.aget_state(cfg)
-        if not snap.interrupts:
-            if snap.next:
-                return await self._arun(None, plan.thread_id, plan.plan_id)
-            final = await asyncio.to_thread(self.plans.get, plan.plan_id)
-            return SubmitResult(
-                _result_status(final.status), final.plan_id, final.thread_id, final.result, final.error
-            )
-        target = snap.interrupts[0].id
-        return await self._arun(
-            Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id
-        )
 
     # ------------------------------------------------------------------ recovery
     def resume(self, plan_id: str) -> SubmitResult:
@@ -545,115 +490,6 @@ class Approvals:
             error=error,
         )
         return SubmitResult(_result_status(to), plan_id, plan.thread_id, result, error)
-
-    # ------------------------------------------------------------------ async twins
-    # With `Approvals.aopen(...)` the graph runs on AsyncSqliteSaver / AsyncPostgresSaver via `ainvoke`; store
-    # and status-table work (synchronous APIs) runs in worker threads so the event loop never blocks on it.
-    @classmethod
-    @asynccontextmanager
-    async def aopen(
-        cls,
-        settings: B24Settings | None = None,
-        *,
-        client: Any = None,
-        policy: Any = None,
-        database_url: str | None = None,
-        sqlite_path: Any = None,
-        **kw: Any,
-    ) -> AsyncIterator[Approvals]:
-        """Async twin of `open`: async checkpointer + async store (SQLite default, PostgreSQL for a URL)."""
-        settings = settings or B24Settings()
-        async with open_async_persistence(settings, database_url=database_url, sqlite_path=sqlite_path) as p:
-            kw.setdefault("plan_ttl_sec", settings.plan_ttl_sec)
-            kw.setdefault("idempotency_ttl_sec", settings.idempotency_ttl_sec)
-            yield cls(
-                client if client is not None else _LazyClient(settings),
-                policy=policy if policy is not None else _LazyPolicy(settings),
-                checkpointer=p.checkpointer,
-                store=p.store,
-                table=p.table,
-                **kw,
-            )
-
-    async def asubmit(
-        self,
-        method: str,
-        params: dict[str, Any] | None = None,
-        *,
-        idempotency_key: str | None = None,
-        requested_by: str = "agent",
-        thread_id: str | None = None,
-        confirm_write: bool = False,
-        confirm_destructive: bool = False,
-        ttl_sec: int | None = None,
-    ) -> SubmitResult:
-        """Async `submit` (graph via `ainvoke`)."""
-        plan_id = new_plan_id()
-        thread_id = thread_id or f"b24-{plan_id}"
-        if (
-            not thread_id.startswith("b24-pl_")
-            and (await self.graph.aget_state(self._config(thread_id))).interrupts
-        ):
-            raise B24PlanError(f"thread {thread_id!r} already waits for a review", reason="thread_busy")
-        request = {
-            "kind": "batch" if method.strip().lower() == "batch" else "call",
-            "method": method,
-            "params": dict(params or {}),
-            "idempotency_key": idempotency_key,
-            "requested_by": requested_by,
-            "plan_id": plan_id,
-            "thread_id": thread_id,
-            "ttl_sec": ttl_sec,
-            "runner": "local",
-        }
-        res = await self._arun({"request": request}, thread_id, plan_id)
-        if res.status == "pending" and res.error is None and (confirm_write or confirm_destructive):
-            plan = await asyncio.to_thread(self.plans.get, res.plan_id or "")
-            covered = confirm_destructive if plan.risk == "destructive" else True
-            if covered and not getattr(self.engine.policy, "require_plan", False):
-                return await self.aapprove(plan.plan_id, reviewer=f"{requested_by} (confirmed)")
-        return res
-
-    async def asubmit_bulk(
-        self,
-        method: str,
-        records: Sequence[dict[str, Any]],
-        *,
-        requested_by: str = "agent",
-        idempotency_prefix: str | None = None,
-        ttl_sec: int | None = None,
-    ) -> SubmitResult:
-        plan_id = new_plan_id()
-        thread_id = f"b24-{plan_id}"
-        request = {
-            "kind": "bulk",
-            "method": method,
-            "records": [dict(r) for r in records],
-            "idempotency_prefix": idempotency_prefix,
-            "requested_by": requested_by,
-            "plan_id": plan_id,
-            "thread_id": thread_id,
-            "ttl_sec": ttl_sec,
-            "runner": "local",
-        }
-        return await self._arun({"request": request}, thread_id, plan_id)
-
-    async def aapprove(self, plan_id: str, *, reviewer: str) -> SubmitResult:
-        return await self._adecide(plan_id, {"type": "approve"}, reviewer)
-
-    async def aedit(self, plan_id: str, params: dict[str, Any], *, reviewer: str) -> SubmitResult:
-        return await self._adecide(
-            plan_id, {"type": "edit", "edited_action": {"name": None, "args": params}}, reviewer
-        )
-
-    async def areject(self, plan_id: str, reason: str, *, reviewer: str) -> SubmitResult:
-        return await self._adecide(plan_id, {"type": "reject", "message": reason}, reviewer)
-
-    async def alist_pending(self, **kw: Any) -> list[Plan]:
-        return await asyncio.to_thread(lambda: self.list_pending(**kw))
-
-    async def aget_plan(self, plan_id: str) -> Plan:
-        return await asyncio.to_thread(self.get_plan, plan_id)
 
 
 def _result_status(status: str) -> Any:
