@@ -31,8 +31,8 @@ bench: $(STAMP)
 	$(PY) bench/run_all.py
 
 lint: $(STAMP)
-	$(PY) -m ruff check b24_tools tests graphs bench
-	$(PY) -m ruff format --check b24_tools tests graphs bench
+	$(PY) -m ruff check b24_tools tests graphs bench scripts
+	$(PY) -m ruff format --check b24_tools tests graphs bench scripts
 
 clean:
 	rm -rf $(VENV) .runtime

@@ -115,7 +115,9 @@ class B24PolicyError(B24Error):
 class B24PlanError(B24Error):
     """A plan cannot be decided or executed (unknown, expired, tampered, rejected, already decided)."""
 
-    def __init__(self, message: str, *, plan_id: str | None = None, reason: str = "", hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, plan_id: str | None = None, reason: str = "", hint: str | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.plan_id = plan_id
         self.reason = reason
@@ -247,17 +249,33 @@ ERROR_TABLE: dict[str, tuple[type[B24APIError], int, str | None]] = {
     "error_unexpected_answer": (B24ServerError, 500, None),
     "query_limit_exceeded": (B24RateLimited, 503, None),
     "overload_limit": (B24RateLimited, 503, "REST API is blocked due to overload: wait several minutes"),
-    "error_batch_method_not_allowed": (B24BatchError, 405, "this method cannot run inside batch: call it directly"),
+    "error_batch_method_not_allowed": (
+        B24BatchError,
+        405,
+        "this method cannot run inside batch: call it directly",
+    ),
     "error_batch_length_exceeded": (B24BatchError, 400, "split the batch into chunks of at most 50 commands"),
-    "no_auth_found": (B24AuthError, 401, "wrong webhook code or access token: check B24_WEBHOOK_URL / B24_WEBHOOK_CODE"),
+    "no_auth_found": (
+        B24AuthError,
+        401,
+        "wrong webhook code or access token: check B24_WEBHOOK_URL / B24_WEBHOOK_CODE",
+    ),
     "invalid_token": (B24AuthError, 401, "the access token is invalid: re-authorize"),
     "invalid_request": (B24BadRequest, 400, "the portal requires https: use an https:// address"),
     "access_denied": (B24AccessDenied, 403, None),
-    "invalid_credentials": (B24AuthError, 403, "the user behind the webhook/token lacks permission for this action"),
+    "invalid_credentials": (
+        B24AuthError,
+        403,
+        "the user behind the webhook/token lacks permission for this action",
+    ),
     "error_manifest_is_not_available": (B24NotFound, 404, None),
     "insufficient_scope": (B24ScopeError, 403, None),
     "expired_token": (B24TokenExpired, 401, None),
-    "user_access_error": (B24AuthError, 403, "the user has no access to the application: grant it in the portal"),
+    "user_access_error": (
+        B24AuthError,
+        403,
+        "the user has no access to the application: grant it in the portal",
+    ),
     "portal_deleted": (B24PortalDeleted, 500, None),
     "operation_time_limit": (B24OperationTimeLimit, 429, None),
     "error_method_not_found": (B24MethodNotFound, 404, None),
@@ -269,7 +287,11 @@ ERROR_TABLE: dict[str, tuple[type[B24APIError], int, str | None]] = {
     ),
     "error_core": (B24BadRequest, 400, None),
     "method_confirm_waiting": (B24MethodConfirmWaiting, 401, None),
-    "method_confirm_denied": (B24MethodConfirmWaiting, 403, "an administrator denied this method for the application"),
+    "method_confirm_denied": (
+        B24MethodConfirmWaiting,
+        403,
+        "an administrator denied this method for the application",
+    ),
     "invalid_grant": (B24RefreshFailed, 400, None),
     "not_found": (B24NotFound, 404, None),
     "error_not_found": (B24NotFound, 404, None),
@@ -308,7 +330,9 @@ def make_api_error(
             return B24OperationTimeLimit(code, description, reset_at=reset_at, **kw)
         return cls(code, description, **kw)
     low = description.lower()
-    if code.lower().startswith("bitrix_rest_v3_exception_validation") or code.lower().endswith("jsonexception"):
+    if code.lower().startswith("bitrix_rest_v3_exception_validation") or code.lower().endswith(
+        "jsonexception"
+    ):
         return B24BadRequest(code, description, **kw)
     if "not found" in low:
         return B24NotFound(code, description, **kw)

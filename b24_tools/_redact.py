@@ -13,7 +13,13 @@ import threading
 from typing import Any
 
 __all__ = [
-    "REDACTED", "SECRET_KEYS", "redact", "redact_text", "register_secret", "known_secrets", "RedactingLogFilter",
+    "REDACTED",
+    "SECRET_KEYS",
+    "redact",
+    "redact_text",
+    "register_secret",
+    "known_secrets",
+    "RedactingLogFilter",
 ]
 
 REDACTED = "***"
@@ -33,8 +39,14 @@ SECRET_KEYS = frozenset(
     }
 )
 _TEXT_PATTERNS = [
-    re.compile(r'("(?:access_token|refresh_token|auth|webhook_code|client_secret|application_token)"\s*:\s*)"[^"]*"', re.I),
-    re.compile(r"((?:access_token|refresh_token|auth|client_secret|application_token|auth\[application_token\])=)[^&\s\"']+", re.I),
+    re.compile(
+        r'("(?:access_token|refresh_token|auth|webhook_code|client_secret|application_token)"\s*:\s*)"[^"]*"',
+        re.I,
+    ),
+    re.compile(
+        r"((?:access_token|refresh_token|auth|client_secret|application_token|auth\[application_token\])=)[^&\s\"']+",
+        re.I,
+    ),
     re.compile(r"(/rest/(?:api/)?\d+/)[^/\s\"']+"),
 ]
 _lock = threading.Lock()
@@ -53,7 +65,14 @@ class RedactingLogFilter(logging.Filter):
 
 
 _LOG_FILTER = RedactingLogFilter()
-_HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+_HTTP_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
 
 
 def register_secret(value: str | None) -> None:
@@ -78,16 +97,23 @@ def redact_text(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     for pattern in _TEXT_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + ('"***"' if m.group(1).rstrip().endswith(":") else REDACTED), text)
+        text = pattern.sub(
+            lambda m: m.group(1) + ('"***"' if m.group(1).rstrip().endswith(":") else REDACTED), text
+        )
     return text
 
 
 def redact(value: Any) -> Any:
     """Deep copy of `value` with secret keys masked and secret strings replaced."""
     if isinstance(value, dict):
-        return {k: (REDACTED if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact(v)) for k, v in value.items()}
+        return {
+            k: (REDACTED if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact(v))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return type(value)(redact(v) for v in value) if isinstance(value, tuple) else [redact(v) for v in value]
+        return (
+            type(value)(redact(v) for v in value) if isinstance(value, tuple) else [redact(v) for v in value]
+        )
     if isinstance(value, str):
         return redact_text(value)
     return value

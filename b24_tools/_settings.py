@@ -78,15 +78,23 @@ class B24Settings(BaseSettings):
     # -- portal and auth (reference names) --
     domain: str | None = Field(None, description="Portal address, e.g. your-portal.bitrix24.com")
     auth_mode: Literal["webhook", "oauth"] = Field("webhook", description="webhook | oauth")
-    webhook_url: SecretStr | None = Field(None, description="Full inbound webhook URL https://PORTAL/rest/1/CODE/")
+    webhook_url: SecretStr | None = Field(
+        None, description="Full inbound webhook URL https://PORTAL/rest/1/CODE/"
+    )
     webhook_user_id: int | None = Field(None, description="Webhook owner user id (with B24_WEBHOOK_CODE)")
-    webhook_code: SecretStr | None = Field(None, description="Webhook secret code, without the user id prefix")
+    webhook_code: SecretStr | None = Field(
+        None, description="Webhook secret code, without the user id prefix"
+    )
     access_token: SecretStr | None = Field(None, description="OAuth access token")
     refresh_token: SecretStr | None = Field(None, description="OAuth refresh token")
     client_id: str | None = Field(None, description="OAuth application client_id")
     client_secret: SecretStr | None = Field(None, description="OAuth application client_secret")
-    oauth_server: str = Field("https://oauth.bitrix.info", description="OAuth server that serves /oauth/token/")
-    token_file: Path = Field(Path(".runtime/b24_tokens.json"), description="Where rotated OAuth tokens are stored")
+    oauth_server: str = Field(
+        "https://oauth.bitrix.info", description="OAuth server that serves /oauth/token/"
+    )
+    token_file: Path = Field(
+        Path(".runtime/b24_tokens.json"), description="Where rotated OAuth tokens are stored"
+    )
     rest_v3: bool = Field(False, description="Prefer REST 3.0 (/rest/api/) where the method exists there")
 
     # -- client behaviour --
@@ -96,10 +104,16 @@ class B24Settings(BaseSettings):
 
     # -- rate limiter (reference names) --
     rate_limiter: RateLimiterKind = Field("file", description="file | memory | redis | off")
-    rate_limiter_preset: Literal["standard", "enterprise"] = Field("standard", description="standard | enterprise")
-    rate_limiter_rate: float | None = Field(None, description="Drain rate, requests per second (overrides preset)")
+    rate_limiter_preset: Literal["standard", "enterprise"] = Field(
+        "standard", description="standard | enterprise"
+    )
+    rate_limiter_rate: float | None = Field(
+        None, description="Drain rate, requests per second (overrides preset)"
+    )
     rate_limiter_burst: float | None = Field(None, description="Bucket size (overrides preset)")
-    rate_limiter_file: Path = Field(Path(".runtime/bitrix24_rate_limiter.sqlite"), description="File limiter state")
+    rate_limiter_file: Path = Field(
+        Path(".runtime/bitrix24_rate_limiter.sqlite"), description="File limiter state"
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the redis limiter")
 
     # -- policy (reference names) --
@@ -109,18 +123,24 @@ class B24Settings(BaseSettings):
 
     # -- persistence, audit, review --
     runtime_dir: Path = Field(Path(".runtime"), description="Where local state lives")
-    database_url: str | None = Field(None, description="postgresql://… for checkpoints and store (else SQLite)")
+    database_url: str | None = Field(
+        None, description="postgresql://… for checkpoints and store (else SQLite)"
+    )
     sqlite_path: Path = Field(Path(".runtime/b24.sqlite"), description="SQLite checkpoints + store")
     audit_file: Path = Field(Path(".runtime/bitrix24_audit.jsonl"), description="JSONL audit export")
     plan_ttl_sec: int = Field(3 * 24 * 3600, description="How long a pending plan may wait for review")
     idempotency_ttl_sec: int = Field(86400, description="How long idempotency results are kept")
-    encryption_key: SecretStr | None = Field(None, description="AES key (16/24/32 bytes) to encrypt checkpoints")
+    encryption_key: SecretStr | None = Field(
+        None, description="AES key (16/24/32 bytes) to encrypt checkpoints"
+    )
     reviewer_token: SecretStr | None = Field(None, description="Token reviewers use to sign in to the inbox")
     reviewer_password_hash: SecretStr | None = Field(None, description="pbkdf2 hash of the reviewer password")
     session_secret: SecretStr | None = Field(None, description="Secret that signs inbox session cookies")
 
     # -- events --
-    application_token: SecretStr | None = Field(None, description="application_token expected on inbound events")
+    application_token: SecretStr | None = Field(
+        None, description="application_token expected on inbound events"
+    )
     events_db: Path = Field(Path(".runtime/b24_events.sqlite"), description="Durable inbound event queue")
 
     # -- agent --

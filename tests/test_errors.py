@@ -56,7 +56,11 @@ def test_codes_match_case_insensitively() -> None:
 
 @pytest.mark.parametrize(
     ("description", "cls"),
-    [("Not found", B24NotFound), ("Access denied.", B24AccessDenied), ("ID is not defined or invalid", B24BadRequest)],
+    [
+        ("Not found", B24NotFound),
+        ("Access denied.", B24AccessDenied),
+        ("ID is not defined or invalid", B24BadRequest),
+    ],
 )
 def test_legacy_crm_empty_code_errors_are_classified_by_description(description: str, cls: type) -> None:
     err = make_api_error("", description, status=400, method="crm.deal.get")
