@@ -228,7 +228,15 @@ def review_approve(
     """Approve a plan: it executes exactly once, here and now."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
-        res = approvals.approve(plan_id, reviewer=_reviewer(reviewer))
+        plan = None if as_json else approvals.get_plan(plan_id)
+        if plan is not None and plan.kind == "bulk" and plan.status == "pending":
+            from ._cli_progress import bulk_progress_bar
+
+            total = int((plan.bulk or {}).get("total") or 0)
+            with bulk_progress_bar(f"{plan.method} ×{total}", total) as on_progress:
+                res = approvals.approve(plan_id, reviewer=_reviewer(reviewer), on_progress=on_progress)
+        else:
+            res = approvals.approve(plan_id, reviewer=_reviewer(reviewer))
     _finish(res, as_json)
 
 

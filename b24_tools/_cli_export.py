@@ -267,13 +267,13 @@ def bulk_command(
 
 
 def _run_bulk_now(approvals: Any, plan_id: str, total: int, method: str, *, quiet: bool) -> Any:
-    """Approve as the operator and execute, with a live status line (chunks of 50 run inside the graph)."""
+    """Approve as the operator and execute, with a progress bar (done/total, rate, ETA, failures) per chunk."""
     if quiet:
         return approvals.approve(plan_id, reviewer=_reviewer_name())
-    from rich.console import Console
+    from ._cli_progress import bulk_progress_bar
 
-    with Console(stderr=True).status(f"executing {total} × {method} (plan {plan_id}) …"):
-        return approvals.approve(plan_id, reviewer=_reviewer_name())
+    with bulk_progress_bar(f"{method} ×{total}", total) as on_progress:
+        return approvals.approve(plan_id, reviewer=_reviewer_name(), on_progress=on_progress)
 
 
 def _reviewer_name() -> str:

@@ -20,13 +20,16 @@ from ._engine import Engine
 from ._graph import ExecutorState, build_graph
 from ._hitl import from_agent_inbox, hitl_request, parse_decision, to_agent_inbox
 from ._models import Plan, PlanView, SubmitResult, derive_idempotency_key, params_hash
+from ._progress import BulkProgress, ProgressHook
 
 __all__ = [
     "Approvals",
+    "BulkProgress",
     "Engine",
     "ExecutorState",
     "Plan",
     "PlanView",
+    "ProgressHook",
     "SubmitResult",
     "build_graph",
     "derive_idempotency_key",

@@ -27,6 +27,7 @@ from ._graph import build_graph
 from ._hitl import hitl_request
 from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, PlanView, SubmitResult, diff_params, new_plan_id
+from ._progress import ProgressHook, progress_hook
 
 __all__ = ["Approvals"]
 
@@ -193,8 +194,15 @@ class Approvals(AsyncApprovalsMixin):
         idempotency_prefix: str | None = None,
         thread_id: str | None = None,
         ttl_sec: int | None = None,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+        on_progress: ProgressHook | None = None,
     ) -> SubmitResult:
-        """One reviewable plan for many records (sample + counts; the full list is an artifact in the store)."""
+        """One reviewable plan for many records (sample + counts; the full list is an artifact in the store).
+
+        With `confirm_write` (a person confirming on the spot) the plan is approved and executed at once, unless
+        plans are required (B24_REQUIRE_PLAN); `on_progress` then receives a `BulkProgress` after every chunk.
+        """
         plan_id = new_plan_id()
         thread_id = thread_id or f"b24-{plan_id}"
         self._ensure_free_thread(thread_id)
@@ -209,7 +217,15 @@ class Approvals(AsyncApprovalsMixin):
             "ttl_sec": ttl_sec,
             "runner": "local",
         }
-        return self._run({"request": request}, thread_id, plan_id)
+        res = self._run({"request": request}, thread_id, plan_id)
+        if res.status == "pending" and res.error is None and (confirm_write or confirm_destructive):
+            plan = self.plans.get(res.plan_id or "")
+            covered = confirm_destructive if plan.risk == "destructive" else True
+            if covered and not getattr(self.engine.policy, "require_plan", False):
+                return self.approve(
+                    plan.plan_id, reviewer=f"{requested_by} (confirmed)", on_progress=on_progress
+                )
+        return res
 
     def _ensure_free_thread(self, thread_id: str) -> None:
         if thread_id.startswith("b24-pl_"):
@@ -306,9 +322,15 @@ class Approvals(AsyncApprovalsMixin):
         return self.engine.load_bulk_records(plan_id)
 
     # ------------------------------------------------------------------ deciding
-    def approve(self, plan_id: str, *, reviewer: str) -> SubmitResult:
-        """Approve and execute (exactly once). Raises `B24PlanError` when someone else decided first."""
-        return self._decide(plan_id, {"type": "approve"}, reviewer)
+    def approve(
+        self, plan_id: str, *, reviewer: str, on_progress: ProgressHook | None = None
+    ) -> SubmitResult:
+        """Approve and execute (exactly once). Raises `B24PlanError` when someone else decided first.
+
+        `on_progress` receives a `BulkProgress` as a bulk plan's chunks finish (never stored anywhere).
+        """
+        with progress_hook(on_progress):
+            return self._decide(plan_id, {"type": "approve"}, reviewer)
 
     def edit(self, plan_id: str, params: dict[str, Any], *, reviewer: str) -> SubmitResult:
         """Replace the params (re-validated against the catalog, re-checked by the policy, new hash), then execute."""
@@ -324,9 +346,17 @@ class Approvals(AsyncApprovalsMixin):
         """Answer instead of executing (HITL `respond`): the plan ends unexecuted with the message as result."""
         return self._decide(plan_id, {"type": "respond", "message": message}, reviewer)
 
-    def decide(self, plan_id: str, decision: dict[str, Any], *, reviewer: str) -> SubmitResult:
+    def decide(
+        self,
+        plan_id: str,
+        decision: dict[str, Any],
+        *,
+        reviewer: str,
+        on_progress: ProgressHook | None = None,
+    ) -> SubmitResult:
         """Apply a raw HITL decision (`{"type": "approve" | "edit" | "reject" | "respond", ...}`)."""
-        return self._decide(plan_id, dict(decision), reviewer)
+        with progress_hook(on_progress):
+            return self._decide(plan_id, dict(decision), reviewer)
 
     def _decide(self, plan_id: str, decision: dict[str, Any], reviewer: str) -> SubmitResult:
         plan, decision = self._claim_decision(plan_id, decision, reviewer)
@@ -408,8 +438,15 @@ class Approvals(AsyncApprovalsMixin):
         return self._run(Command(resume={target: {"decisions": [decision]}}), plan.thread_id, plan.plan_id)
 
     # ------------------------------------------------------------------ recovery
-    def resume(self, plan_id: str) -> SubmitResult:
-        """Finish a plan whose process died after the decision (or mid-execution); safe to call repeatedly."""
+    def resume(self, plan_id: str, *, on_progress: ProgressHook | None = None) -> SubmitResult:
+        """Finish a plan whose process died after the decision (or mid-execution); safe to call repeatedly.
+
+        A resumed bulk job reports `on_progress` from the count its earlier run had already finished.
+        """
+        with progress_hook(on_progress):
+            return self._resume_plan(plan_id)
+
+    def _resume_plan(self, plan_id: str) -> SubmitResult:
         plan = self.plans.get(plan_id)
         row = self.plans.row(plan_id) or {}
         if plan.status == "pending":

@@ -18,6 +18,7 @@ from .._persistence import open_async_persistence
 from .._settings import B24Settings
 from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, SubmitResult, new_plan_id
+from ._progress import ProgressHook, progress_hook
 
 __all__ = ["AsyncApprovalsMixin"]
 
@@ -150,8 +151,12 @@ class AsyncApprovalsMixin:
         }
         return await self._arun({"request": request}, thread_id, plan_id)
 
-    async def aapprove(self, plan_id: str, *, reviewer: str) -> SubmitResult:
-        return await self._adecide(plan_id, {"type": "approve"}, reviewer)
+    async def aapprove(
+        self, plan_id: str, *, reviewer: str, on_progress: ProgressHook | None = None
+    ) -> SubmitResult:
+        """Async `approve`; `on_progress` is called from the worker thread that executes the bulk chunks."""
+        with progress_hook(on_progress):
+            return await self._adecide(plan_id, {"type": "approve"}, reviewer)
 
     async def aedit(self, plan_id: str, params: dict[str, Any], *, reviewer: str) -> SubmitResult:
         return await self._adecide(

@@ -3,7 +3,8 @@
 A mixin of `Engine`: one call or one batch (`_execute_one`), or a bulk job in chunked batches with a ledger key per
 record (`_execute_bulk`). A `B24UnknownOutcome` (the answer was lost) or a claim left by a crashed process is settled
 by looking the entity up by its origin marker: found → recorded, provably absent → sent once more, otherwise the
-plan is parked as `unknown_outcome` with the evidence. Never a silent duplicate, never a silent loss.
+plan is parked as `unknown_outcome` with the evidence. Never a silent duplicate, never a silent loss. A bulk job
+reports a `BulkProgress` per chunk to the caller's hook (`_progress.py`), outside any stored state.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from .._errors import B24Error, B24TransportError, B24UnknownOutcome
 from .._redact import redact, redact_text
 from . import _reconcile as rec
 from ._models import Plan, canonical_json, params_hash
+from ._progress import BulkProgress, report_progress
 
 __all__ = ["ExecutionMixin", "plain", "error_text", "elapsed_ms"]
 
@@ -254,10 +256,23 @@ class ExecutionMixin:
     def _execute_bulk(self, plan: Plan, records: Sequence[dict[str, Any]]) -> Outcome:
         prefix, actor = plan.idempotency_key, plan.decided_by or self.audit.actor
         size = (plan.bulk or {}).get("chunk_size") or self.bulk_chunk_size
-        done = failed = unknown = 0
+        done = failed = unknown = replayed = 0
         results: dict[str, Any] = {}
         errors: dict[str, str] = {}
         parked: dict[str, Any] = {}
+        reported: BulkProgress | None = None
+
+        def progress() -> None:
+            # first report when the first record is about to be sent (so a resumed job starts from what it
+            # had finished), then after every chunk; never the same counts twice
+            nonlocal reported
+            now = BulkProgress(
+                plan.plan_id, done=done, total=len(records), failed=failed, replayed=replayed, unknown=unknown
+            )
+            if now != reported:
+                reported = now
+                report_progress(now)
+
         for start in range(0, len(records), size):
             todo: list[int] = []
             for i in range(start, min(start + size, len(records))):
@@ -265,6 +280,7 @@ class ExecutionMixin:
                 claim = self.ledger.claim(key, owner=plan.plan_id, method=plan.method)
                 if claim.state == "done":
                     done += 1
+                    replayed += 1
                     results[str(i)] = claim.result
                 elif claim.state == "new":
                     todo.append(i)
@@ -283,6 +299,8 @@ class ExecutionMixin:
                 else:
                     unknown += 1
                     parked[str(i)] = claim.record.get("evidence") or {"why": f"key held by {claim.owner}"}
+            if todo:
+                progress()
             attempt = 0
             while todo:
                 attempt += 1
@@ -369,6 +387,9 @@ class ExecutionMixin:
             plan.bulk = {**(plan.bulk or {}), "done": done, "failed": failed, "unknown": unknown}
             self.plans.save(plan)  # progress visible to reviewers while the job runs
             self.plans.transition(plan.plan_id, ["approved"], "approved")  # heartbeat: still alive
+            if reported is not None:
+                progress()
+        progress()
         summary = {
             "total": len(records),
             "done": done,
