@@ -215,11 +215,18 @@ def _charts(results_dir: Path, export: dict | None, limiter: dict | None) -> lis
             vals = [r[1] for r in rows]
             colors = ["#1f77b4" if r[2]["ours"] else "#7f7f7f" if r[2]["probe"] else "#ff7f0e" for r in rows]
             ax.barh(labels, vals, color=colors)
-            ax.set_xscale("log")
+            log = bool(vals) and max(vals) / max(min(vals), 1e-9) > 10
+            if log:
+                ax.set_xscale("log")
+            else:
+                ax.set_xlim(0, max(vals) * 1.25 if vals else 1)
+            for y, v in enumerate(vals):
+                ax.text(v, y, f" {v:.2f}", va="center", fontsize=7)
             ax.invert_yaxis()
-            ax.set_title(f"export N={n:,}: wall time (s, log)")
+            ax.set_title(f"export N={n:,}: wall time (s{', log' if log else ''})", fontsize=10)
             ax.tick_params(axis="y", labelsize=8)
-        fig.tight_layout()
+        fig.text(0.01, 0.01, "blue: b24-tools   orange: peers   grey: limit-line probe", fontsize=8)
+        fig.tight_layout(rect=(0, 0.04, 1, 1))
         fig.savefig(results_dir / "export_wall.png", dpi=90)
         plt.close(fig)
         names.append("export_wall.png")
