@@ -33,6 +33,12 @@ def _int(v: Any) -> str:
     return "–" if v is None else f"{round(v):,}"
 
 
+def _upper_ratio(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return "< 0.01x" if v < 0.01 else f"≤ {v:.2f}x"
+
+
 def _fastest_peer(medians: list[dict], n: int, clients: dict[str, dict]) -> dict | None:
     peers = [
         m
@@ -328,7 +334,7 @@ def _export_section(export: dict, meta: dict, img: str) -> list[str]:
                     bound = skipped["lower_bound_s"]
                     lines.append(
                         f"| {c['label']} | not run (projected) | – | – | ≥ {bound:,.0f} | ≤ {n / bound:,.0f} | – | – | – "
-                        f"| {_f(peer['wall_s'] / bound if peer else None, '≤ {:.2f}x')} | – |"
+                        f"| {_upper_ratio(peer['wall_s'] / bound if peer else None)} | – |"
                     )
                 continue
             name = f"**{c['label']}**" if c["ours"] else c["label"]
