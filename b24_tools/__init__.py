@@ -57,6 +57,7 @@ _LAZY: dict[str, str] = {
     "Approvals": "b24_tools.approval",
     "Plan": "b24_tools.approval",
     "SubmitResult": "b24_tools.approval",
+    "BulkProgress": "b24_tools.approval",
 }
 
 __all__ = [*_errors_all, "B24Settings", "__version__", *_LAZY]
