@@ -14,20 +14,18 @@ from ._core import BaseClient, Call, Step
 from ._paging import (
     PAGE,
     ListShape,
-    bounds_commands,
     chain_commands,
     chain_length,
     check_mode,
     consume_chain,
     extract,
     offset_commands,
-    page_params,
+    open_scan,
+    opening_commands,
+    plan_segments,
     prepare_fast,
     record_id,
-    refine_shape,
     shape_for,
-    slim_params,
-    split_range,
 )
 from ._response import B24Response, BatchResult
 from .ratelimit import RateLimiter
@@ -154,9 +152,7 @@ class AsyncB24Client(BaseClient):
         if mode == "offset":
             return self._iter_offset(method, dict(params or {}), shape)
         base, last = prepare_fast(params, shape, method)
-        if parallel > 1:
-            return self._iter_parallel(method, base, shape, last, parallel)
-        return self._iter_fast(method, base, shape, last)
+        return self._iter_fast(method, base, shape, last, parallel)
 
     async def _iter_offset(
         self, method: str, params: dict[str, Any], shape: ListShape
@@ -182,68 +178,52 @@ class AsyncB24Client(BaseClient):
                 for r in extract(result.results.get(f"o{s}"), shape):
                     yield r
 
-    async def _max_id(self, method: str, base: Mapping[str, Any], shape: ListShape, after: int) -> int | None:
-        resp = await self.call(
-            method, page_params(slim_params(base, shape), shape, after, descending=True), v3=False
-        )
-        records = extract(resp.result, shape)
-        return record_id(records[0], shape) if records else None
+    async def _page_batch(self, commands: Commands) -> BatchResult:
+        """One paging request (at most 50 list reads, so no catalog look-up decides its retries)."""
+        (chunk,) = plan_batch(commands)
+        return parse_batch((await self._send(self._batch_call(chunk, False, read=True))).raw, chunk)
 
     async def _iter_fast(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int = 1
     ) -> AsyncIterator[dict[str, Any]]:
-        page = await self.call(method, page_params(base, shape, last), v3=False)
-        shape = refine_shape(shape, page.result)
-        first = extract(page.result, shape)
+        opening = await self._page_batch(opening_commands(method, base, shape, last))
+        shape, first, upper = open_scan(opening, shape)
         for r in first:
             yield r
-        if len(first) < PAGE:
+        if len(first) < PAGE or upper is None:
             return
         last = record_id(first[-1], shape)
-        estimate = await self._max_id(method, base, shape, last)
-        async for records in self._fast_pages(method, base, shape, last, None, estimate):
-            for r in records:
+        if last >= upper:
+            return
+        segments = plan_segments(last, upper, parallel)
+        if len(segments) == 1:
+            async for records in self._fast_pages(method, base, shape, last, upper):
+                for r in records:
+                    yield r
+        else:
+            async for r in self._iter_segments(method, base, shape, segments):
                 yield r
 
     async def _fast_pages(
-        self,
-        method: str,
-        base: dict[str, Any],
-        shape: ListShape,
-        last: int,
-        upper: int | None,
-        estimate: int | None,
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, upper: int
     ) -> AsyncIterator[list[dict[str, Any]]]:
-        while True:
-            if upper is None and (estimate is None or last >= estimate):
-                estimate = await self._max_id(method, base, shape, last)
-                if estimate is None:
-                    return
-            n = chain_length(last, upper if upper is not None else estimate)
-            result = await self.batch(chain_commands(method, base, shape, last, n, upper))
-            records, last, done = consume_chain(result, n, shape, last)
+        while last < upper:
+            n = chain_length(last, upper)
+            page = await self._page_batch(chain_commands(method, base, shape, last, n, upper))
+            records, last, done = consume_chain(page, n, shape, last)
             if records:
                 yield records
-            if done or (upper is not None and last >= upper):
+            if done:
                 return
 
-    async def _iter_parallel(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int
+    async def _iter_segments(
+        self, method: str, base: dict[str, Any], shape: ListShape, segments: list[tuple[int, int]]
     ) -> AsyncIterator[dict[str, Any]]:
-        bounds = (await self.batch(bounds_commands(method, base, shape, last))).raise_for_errors()
-        shape = refine_shape(shape, bounds.results.get("min"))
-        lows, highs = extract(bounds.results.get("min"), shape), extract(bounds.results.get("max"), shape)
-        if not lows or not highs:
-            return
-        segments = split_range(record_id(lows[0], shape) - 1, record_id(highs[0], shape), parallel)
         q: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=2 * len(segments))
 
         async def worker(i: int, after: int, upper: int) -> None:
             try:
-                last_seg = i == len(segments) - 1
-                async for records in self._fast_pages(
-                    method, base, shape, after, None if last_seg else upper, upper
-                ):
+                async for records in self._fast_pages(method, base, shape, after, upper):
                     await q.put(("page", records))
             except Exception as exc:
                 await q.put(("error", exc))

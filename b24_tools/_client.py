@@ -27,20 +27,18 @@ from ._core import BaseClient, Call, Step
 from ._paging import (
     PAGE,
     ListShape,
-    bounds_commands,
     chain_commands,
     chain_length,
     check_mode,
     consume_chain,
     extract,
     offset_commands,
-    page_params,
+    open_scan,
+    opening_commands,
+    plan_segments,
     prepare_fast,
     record_id,
-    refine_shape,
     shape_for,
-    slim_params,
-    split_range,
 )
 from ._response import B24Response, BatchResult
 from .ratelimit import RateLimiter
@@ -172,9 +170,7 @@ class B24Client(BaseClient):
         if mode == "offset":
             return self._iter_offset(method, dict(params or {}), shape)
         base, last = prepare_fast(params, shape, method)
-        if parallel > 1:
-            return self._iter_parallel(method, base, shape, last, parallel)
-        return self._iter_fast(method, base, shape, last)
+        return self._iter_fast(method, base, shape, last, parallel)
 
     def _iter_offset(self, method: str, params: dict[str, Any], shape: ListShape) -> Iterator[dict[str, Any]]:
         first = self.call(method, {**params, "start": params.get("start", 0)}, v3=False)
@@ -195,62 +191,46 @@ class B24Client(BaseClient):
             for s in chunk:
                 yield from extract(result.results.get(f"o{s}"), shape)
 
-    def _max_id(self, method: str, base: Mapping[str, Any], shape: ListShape, after: int) -> int | None:
-        records = extract(
-            self.call(
-                method, page_params(slim_params(base, shape), shape, after, descending=True), v3=False
-            ).result,
-            shape,
-        )
-        return record_id(records[0], shape) if records else None
+    def _page_batch(self, commands: Commands) -> BatchResult:
+        """One paging request (at most 50 list reads, so no catalog look-up decides its retries)."""
+        (chunk,) = plan_batch(commands)
+        return parse_batch(self._send(self._batch_call(chunk, False, read=True)).raw, chunk)
 
     def _iter_fast(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int = 1
     ) -> Iterator[dict[str, Any]]:
-        page = self.call(method, page_params(base, shape, last), v3=False)
-        shape = refine_shape(shape, page.result)
-        first = extract(page.result, shape)
+        shape, first, upper = open_scan(self._page_batch(opening_commands(method, base, shape, last)), shape)
         yield from first
-        if len(first) < PAGE:
+        if len(first) < PAGE or upper is None:
             return
         last = record_id(first[-1], shape)
-        for records in self._fast_pages(
-            method, base, shape, last, None, self._max_id(method, base, shape, last)
-        ):
-            yield from records
+        if last >= upper:
+            return
+        segments = plan_segments(last, upper, parallel)
+        if len(segments) == 1:
+            for records in self._fast_pages(method, base, shape, last, upper):
+                yield from records
+        else:
+            yield from self._iter_segments(method, base, shape, segments)
 
     def _fast_pages(
-        self,
-        method: str,
-        base: dict[str, Any],
-        shape: ListShape,
-        last: int,
-        upper: int | None,
-        estimate: int | None,
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, upper: int
     ) -> Iterator[list[dict[str, Any]]]:
-        """Chained rounds over (last, upper]; `estimate` (largest known ID) sizes the chain when unbounded."""
-        while True:
-            if upper is None and (estimate is None or last >= estimate):
-                estimate = self._max_id(method, base, shape, last)
-                if estimate is None:
-                    return
-            n = chain_length(last, upper if upper is not None else estimate)
-            result = self.batch(chain_commands(method, base, shape, last, n, upper))
-            records, last, done = consume_chain(result, n, shape, last)
+        """Chained rounds over IDs (last, upper], each sized to the pages that can still exist."""
+        while last < upper:
+            n = chain_length(last, upper)
+            records, last, done = consume_chain(
+                self._page_batch(chain_commands(method, base, shape, last, n, upper)), n, shape, last
+            )
             if records:
                 yield records
-            if done or (upper is not None and last >= upper):
+            if done:
                 return
 
-    def _iter_parallel(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int
+    def _iter_segments(
+        self, method: str, base: dict[str, Any], shape: ListShape, segments: list[tuple[int, int]]
     ) -> Iterator[dict[str, Any]]:
-        bounds = self.batch(bounds_commands(method, base, shape, last)).raise_for_errors()
-        shape = refine_shape(shape, bounds.results.get("min"))
-        lows, highs = extract(bounds.results.get("min"), shape), extract(bounds.results.get("max"), shape)
-        if not lows or not highs:
-            return
-        segments = split_range(record_id(lows[0], shape) - 1, record_id(highs[0], shape), parallel)
+        """Read the ID segments concurrently (one thread each, all under the shared limiter)."""
         q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * len(segments))
         stop = threading.Event()
 
@@ -265,10 +245,7 @@ class B24Client(BaseClient):
 
         def worker(i: int, after: int, upper: int) -> None:
             try:
-                last_seg = i == len(segments) - 1
-                for records in self._fast_pages(
-                    method, base, shape, after, None if last_seg else upper, upper
-                ):
+                for records in self._fast_pages(method, base, shape, after, upper):
                     if not put(("page", records)):
                         return
             except BaseException as exc:  # handed to the consumer, which re-raises it

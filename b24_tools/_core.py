@@ -433,9 +433,11 @@ class BaseClient:
         return Step("retry", delay=0.0, reason=f"portal moved to {new_base}", counts=False)
 
     # -- batch --
-    def _batch_call(self, chunk: list[tuple[str, str, str]], halt: bool) -> Call:
+    def _batch_call(self, chunk: list[tuple[str, str, str]], halt: bool, *, read: bool | None = None) -> Call:
+        """`read=True` for paging batches: list reads by the contract of `iter_list`, no look-up needed."""
         params = {"halt": 1 if halt else 0, "cmd": {name: cmd for name, _, cmd in chunk}}
-        read = all(self._is_read(method, {}) for _, method, _ in chunk)
+        if read is None:
+            read = all(self._is_read(method, {}) for _, method, _ in chunk)
         return Call("batch", params, False, read)
 
 

@@ -6,6 +6,10 @@ command k filters on `$result[p{k-1}][49][ID]` — the last ID of the previous p
 `$result[p{k-1}][items][49][id]`, `$result[p{k-1}][tasks][49][id]`). When a page comes back short the reference of
 the next command cannot resolve (the portal then substitutes an empty value or fails that command), so everything
 after the first short page is ignored, and a page that does not continue after the previous one ends the chain.
+
+The scan opens with one batch holding the first page and the largest matching ID (`order ID DESC`, one page of
+IDs). That ID bounds the scan — records created after it started are not included, `>ID` resumes them — and sizes
+every later chain, so the scan needs ceil(N / 2,500) + 1 requests and never a separate probe for the end.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ __all__ = [
     "consume_chain",
     "chain_length",
     "split_range",
-    "bounds_commands",
+    "opening_commands",
+    "open_scan",
+    "plan_segments",
     "slim_params",
     "record_id",
     "PAGE",
@@ -238,15 +244,31 @@ def slim_params(base: Mapping[str, Any], shape: ListShape) -> dict[str, Any]:
     return slim
 
 
-def bounds_commands(
+def opening_commands(
     method: str, base: Mapping[str, Any], shape: ListShape, after: int
 ) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Two cheap commands (one batch) that find the smallest and largest ID matching the filter."""
-    slim = slim_params(base, shape)
+    """The first request of a fast scan: the first page and the largest matching ID, in one batch."""
     return {
-        "min": (method, page_params(slim, shape, after)),
-        "max": (method, page_params(slim, shape, after, descending=True)),
+        "p0": (method, page_params(base, shape, after)),
+        "max": (method, page_params(slim_params(base, shape), shape, after, descending=True)),
     }
+
+
+def open_scan(result: BatchResult, shape: ListShape) -> tuple[ListShape, list[dict[str, Any]], int | None]:
+    """(shape learnt from the first page, its records, the largest matching ID or None when nothing matches)."""
+    for name in ("p0", "max"):
+        if name in result.errors:
+            raise result.errors[name]
+    shape = refine_shape(shape, result.results.get("p0"))
+    highs = extract(result.results.get("max"), shape)
+    return shape, extract(result.results.get("p0"), shape), (record_id(highs[0], shape) if highs else None)
+
+
+def plan_segments(last: int, upper: int, parallel: int) -> list[tuple[int, int]]:
+    """Split IDs (last, upper] between at most `parallel` cursors, one per full chain (2,500 dense IDs) at least,
+    so parallel mode never spends more requests than the sequential scan on data one chain can read."""
+    chains = math.ceil((upper - last) / (PAGE * PAGE))
+    return split_range(last, upper, max(1, min(parallel, chains)))
 
 
 def split_range(low: int, high: int, parts: int) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ValidationError
-from b24_tools._paging import chain_commands, consume_chain, shape_for, split_range
+from b24_tools._paging import chain_commands, consume_chain, plan_segments, shape_for, split_range
 from b24_tools._response import BatchResult
 
 from .fakeportal import FakePortal, make_records
@@ -37,13 +37,22 @@ def test_fast_mode_chains_pages_inside_one_batch(client: B24Client, portal: Fake
     portal.tables["crm.lead.list"] = make_records("crm.lead.list", 5000)
     got = list(client.iter_list("crm.lead.list", {"select": ["TITLE"]}))
     assert len(got) == 5000
-    # one plain page, one look-up of the largest ID, chained batches of up to 50 pages (2,500 records),
-    # and a last look for records added meanwhile: 5 requests for 5,000 records
-    assert portal.methods == ["crm.lead.list", "crm.lead.list", "batch", "batch", "crm.lead.list"]
-    cmds = portal.bodies[2]["cmd"]
+    # one opening batch (first page + the largest matching ID, which bounds and sizes the scan), then chained
+    # batches of up to 50 pages (2,500 records): 3 requests for 5,000 records, none to look for the end
+    assert portal.methods == ["batch", "batch", "batch"]
+    opening = {k: unquote(v) for k, v in portal.bodies[0]["cmd"].items()}
+    assert set(opening) == {"p0", "max"}
+    assert "filter[>ID]=0" in opening["p0"] and "order[ID]=ASC" in opening["p0"]
+    assert (
+        "order[ID]=DESC" in opening["max"]
+        and "select[0]=ID" in opening["max"]
+        and "start=-1" in opening["max"]
+    )
+    cmds = portal.bodies[1]["cmd"]
     assert len(cmds) == 50
     first = unquote(cmds["p0"])
-    assert "filter[>ID]=50" in first and "order[ID]=ASC" in first and "start=-1" in first
+    assert "filter[>ID]=50" in first and "filter[<=ID]=5000" in first
+    assert "order[ID]=ASC" in first and "start=-1" in first
     assert (
         "select[0]=TITLE&select[1]=ID" in first
     )  # the cursor needs ID even when the caller did not select it
@@ -142,15 +151,34 @@ def test_parallel_cursors_yield_every_record_once(
 def test_parallel_cursors_keep_each_segment_ascending(client: B24Client, portal: FakePortal) -> None:
     portal.tables["crm.lead.list"] = make_records("crm.lead.list", 4000)
     ids = _ids(list(client.iter_list("crm.lead.list", parallel=4)), "crm.lead.list")
-    for lo, hi in split_range(0, 4000, 4):
+    assert ids[:50] == list(range(1, 51))  # the opening page comes first
+    segments = plan_segments(50, 4000, 4)
+    assert len(segments) == 2
+    for lo, hi in segments:
         seg = [i for i in ids if lo < i <= hi]
         assert seg == sorted(seg) and len(seg) == hi - lo
 
 
-def test_parallel_uses_one_request_for_the_id_bounds(client: B24Client, portal: FakePortal) -> None:
+def test_parallel_learns_the_id_bound_in_the_opening_request(client: B24Client, portal: FakePortal) -> None:
     portal.tables["crm.lead.list"] = make_records("crm.lead.list", 200)
-    list(client.iter_list("crm.lead.list", parallel=2))
-    assert portal.methods[0] == "batch" and set(portal.bodies[0]["cmd"]) == {"min", "max"}
+    assert len(list(client.iter_list("crm.lead.list", parallel=2))) == 200
+    assert portal.methods[0] == "batch" and set(portal.bodies[0]["cmd"]) == {"p0", "max"}
+    # 150 records left fit one chain: no second cursor, so no request more than the sequential scan
+    assert portal.methods == ["batch", "batch"]
+
+
+def test_parallel_splits_only_what_fills_a_chain_per_cursor(client: B24Client, portal: FakePortal) -> None:
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 10_050)
+    got = list(client.iter_list("crm.lead.list", parallel=4))
+    assert sorted(int(r["ID"]) for r in got) == list(range(1, 10_051))
+    # opening batch, then four cursors of 2,500 IDs each read by one chained batch apiece
+    assert portal.methods == ["batch"] * 5
+
+
+def test_plan_segments_uses_one_cursor_per_full_chain() -> None:
+    assert plan_segments(50, 2_500, 4) == [(50, 2_500)]
+    assert plan_segments(0, 5_000, 4) == [(0, 2_500), (2_500, 5_000)]
+    assert len(plan_segments(0, 50_000, 4)) == 4
 
 
 def test_split_range_covers_the_range_without_overlap() -> None:

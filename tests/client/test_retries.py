@@ -337,7 +337,10 @@ def test_an_explicit_v3_call_to_a_missing_method_raises() -> None:
 
 
 def test_paging_always_uses_the_classic_rest() -> None:
-    s = Script(httpx.Response(200, json={"result": [{"ID": "1"}], "total": 1}))
+    opening = {"result": {"result": {"p0": [{"ID": "1"}], "max": [{"ID": "1"}]}, "result_error": []}}
+    s = Script(
+        httpx.Response(200, json={"result": [{"ID": "1"}], "total": 1}), httpx.Response(200, json=opening)
+    )
     with _client(s, rest_v3=True) as c:
         assert [r["ID"] for r in c.iter_list("crm.lead.list", mode="offset")] == ["1"]
         assert [r["ID"] for r in c.iter_list("crm.lead.list")] == ["1"]
