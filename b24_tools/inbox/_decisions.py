@@ -27,70 +27,79 @@ class DecisionsMixin(InboxCore):
     # -- decisions --------------------------------------------------------------------------------------------
 
     async def approve(self, request: Request) -> Response:
-        reviewer = self.reviewer_of(request)
-        if not reviewer:
-            return self.to_login(request)
-        form = await self.checked_form(request)
-        if form is None:
-            return self.csrf_failure(request)
-        plan_id = request.path_params["plan_id"]
-        try:
-            result = await self.backend.call("approve", plan_id, reviewer=reviewer)
-        except B24PlanError as exc:
-            return await self.decided_elsewhere(request, plan_id, exc)
-        except B24Error as exc:
-            self.flash(request, "error", f"Approval failed: {exc}")
-            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
-        self.outcome_flash(request, "Approved", result)
-        return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+        signed = await self.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        reviewer, _form = signed
+        return await self.decide(
+            request, "approve", reviewer=reviewer, failed="Approval failed", done="Approved"
+        )
 
     async def reject(self, request: Request) -> Response:
-        reviewer = self.reviewer_of(request)
-        if not reviewer:
-            return self.to_login(request)
-        form = await self.checked_form(request)
-        if form is None:
-            return self.csrf_failure(request)
-        plan_id = request.path_params["plan_id"]
+        signed = await self.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        reviewer, form = signed
         reason = str(form.get("reason") or "").strip()
         if not reason:
             self.flash(
                 request, "error", "Give a reason to reject the plan: the agent and the audit trail see it."
             )
-            return RedirectResponse(f"/plans/{plan_id}#reject", status_code=303)
-        try:
-            result = await self.backend.call("reject", plan_id, reason[:2000], reviewer=reviewer)
-        except B24PlanError as exc:
-            return await self.decided_elsewhere(request, plan_id, exc)
-        except B24Error as exc:
-            self.flash(request, "error", f"Rejection failed: {exc}")
-            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
-        self.outcome_flash(request, "Rejected", result)
-        return RedirectResponse(f"/plans/{plan_id}", status_code=303)
+            return RedirectResponse(f"/plans/{request.path_params['plan_id']}#reject", status_code=303)
+        return await self.decide(
+            request, "reject", reason[:2000], reviewer=reviewer, failed="Rejection failed", done="Rejected"
+        )
 
     async def resolve(self, request: Request) -> Response:
         """Settle an unknown_outcome plan after checking the portal: it happened, or it did not."""
+        signed = await self.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        reviewer, form = signed
+        happened = form.get("happened")
+        if happened not in ("yes", "no"):
+            self.flash(request, "error", "Say whether the write happened in Bitrix24.")
+            return RedirectResponse(f"/plans/{request.path_params['plan_id']}", status_code=303)
+        return await self.decide(
+            request,
+            "resolve",
+            happened=happened == "yes",
+            reviewer=reviewer,
+            failed="Could not resolve",
+            done="Resolved",
+            also=(AttributeError,),  # a reviewer API without resolve()
+        )
+
+    async def signed_form(self, request: Request) -> tuple[str, Any] | Response:
+        """(reviewer, form) of a signed-in POST with a valid CSRF token, else the response that refuses it."""
         reviewer = self.reviewer_of(request)
         if not reviewer:
             return self.to_login(request)
         form = await self.checked_form(request)
         if form is None:
             return self.csrf_failure(request)
+        return reviewer, form
+
+    async def decide(
+        self,
+        request: Request,
+        verb: str,
+        *args: Any,
+        failed: str,
+        done: str,
+        also: tuple[type[Exception], ...] = (),
+        **kw: Any,
+    ) -> Response:
+        """Send one decision through the reviewer API and return to the plan page with its outcome."""
         plan_id = request.path_params["plan_id"]
-        happened = form.get("happened")
-        if happened not in ("yes", "no"):
-            self.flash(request, "error", "Say whether the write happened in Bitrix24.")
-            return RedirectResponse(f"/plans/{plan_id}", status_code=303)
         try:
-            result = await self.backend.call(
-                "resolve", plan_id, happened=happened == "yes", reviewer=reviewer
-            )
+            result = await self.backend.call(verb, plan_id, *args, **kw)
         except B24PlanError as exc:
             return await self.decided_elsewhere(request, plan_id, exc)
-        except (B24Error, AttributeError) as exc:
-            self.flash(request, "error", f"Could not resolve: {exc}")
+        except (B24Error, *also) as exc:
+            self.flash(request, "error", f"{failed}: {exc}")
             return RedirectResponse(f"/plans/{plan_id}", status_code=303)
-        self.outcome_flash(request, "Resolved", result)
+        self.outcome_flash(request, done, result)
         return RedirectResponse(f"/plans/{plan_id}", status_code=303)
 
     async def edit_page(self, request: Request) -> Response:
@@ -132,11 +141,10 @@ class DecisionsMixin(InboxCore):
         }
 
     async def edit_preview(self, request: Request) -> Response:
-        if not self.reviewer_of(request):
-            return self.to_login(request)
-        form = await self.checked_form(request)
-        if form is None:
-            return self.csrf_failure(request)
+        signed = await self.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        _reviewer, form = signed
         plan_id = request.path_params["plan_id"]
         try:
             plan, _view, _records = await self.load_plan(plan_id)
@@ -210,12 +218,10 @@ class DecisionsMixin(InboxCore):
         return []
 
     async def edit_confirm(self, request: Request) -> Response:
-        reviewer = self.reviewer_of(request)
-        if not reviewer:
-            return self.to_login(request)
-        form = await self.checked_form(request)
-        if form is None:
-            return self.csrf_failure(request)
+        signed = await self.signed_form(request)
+        if isinstance(signed, Response):
+            return signed
+        reviewer, form = signed
         plan_id = request.path_params["plan_id"]
         try:
             plan, _view, _records = await self.load_plan(plan_id)
