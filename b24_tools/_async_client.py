@@ -66,13 +66,7 @@ class AsyncB24Client(BaseClient):
             backoff_base=backoff_base,
             backoff_max=backoff_max,
         )
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": "b24-tools"},
-            event_hooks={"request": [self._before_send]},
-        )
+        self._http = httpx.AsyncClient(transport=transport, **self._http_options())
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -79,13 +79,7 @@ class B24Client(BaseClient):
             backoff_base=backoff_base,
             backoff_max=backoff_max,
         )
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=timeout,
-            follow_redirects=False,
-            headers={"User-Agent": "b24-tools"},
-            event_hooks={"request": [self._before_send]},
-        )
+        self._http = httpx.Client(transport=transport, **self._http_options())
 
     # -- lifecycle --
     def close(self) -> None:

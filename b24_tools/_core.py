@@ -215,6 +215,19 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(portal={self._portal!r}, auth={self._auth!r})"
 
+    _before_send: Callable[
+        [httpx.Request], Any
+    ]  # the limiter hook: sync in B24Client, async in AsyncB24Client
+
+    def _http_options(self) -> dict[str, Any]:
+        """The httpx client options both clients use; redirects stay manual (a moved portal gets a re-POST)."""
+        return {
+            "timeout": self._cfg.timeout,
+            "follow_redirects": False,
+            "headers": {"User-Agent": "b24-tools"},
+            "event_hooks": {"request": [self._before_send]},
+        }
+
     @property
     def _limiter_key(self) -> str:
         return urlsplit(self._portal).netloc.lower()
