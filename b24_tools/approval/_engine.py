@@ -499,32 +499,26 @@ class Engine(ExecutionMixin):
             plan.result = {"message": message} if kind == "respond" else None
             plan.error = f"rejected by {reviewer}: {message}" if kind == "reject" else None
             self.plans.save(plan)
-            self.audit.emit(
-                "decision",
-                actor=reviewer,
-                method=plan.method,
-                risk=plan.risk,
-                plan_id=plan.plan_id,
-                idempotency_key=plan.idempotency_key,
-                decision=kind,
-                outcome="rejected",
-                error=plan.error,
-            )
+            self._audit_decision(plan, reviewer, kind, "rejected", error=plan.error)
             return {"status": "rejected", "plan": plan.to_dict(), "error": plan.error, "result": plan.result}
         plan.status = "approved"
         self.plans.save(plan)
+        self._audit_decision(plan, reviewer, kind, "approved", params=plan.params)
+        return {"status": "approved", "plan": plan.to_dict()}
+
+    def _audit_decision(self, plan: Plan, reviewer: str, kind: str, outcome: str, **extra: Any) -> None:
+        """One audit line per decision, with the plan's identity and the reviewer's name."""
         self.audit.emit(
             "decision",
             actor=reviewer,
             method=plan.method,
             risk=plan.risk,
-            params=plan.params,
             plan_id=plan.plan_id,
             idempotency_key=plan.idempotency_key,
             decision=kind,
-            outcome="approved",
+            outcome=outcome,
+            **extra,
         )
-        return {"status": "approved", "plan": plan.to_dict()}
 
     def _edited(self, plan: Plan, calls: list[dict[str, Any]], params: dict[str, Any], new_hash: str) -> Plan:
         if plan.original_params is None:
