@@ -19,7 +19,7 @@ browser:
 	    || echo "warning: could not install chromium; the browser test will fail in CI"; }
 
 demo: $(STAMP)
-	$(PY) -m b24_tools.demo
+	$(PY) -m b24_tools.cli.demo
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q

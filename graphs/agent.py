@@ -26,8 +26,8 @@ from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatResult
 
 from b24_tools import B24ConfigError, B24Settings
-from b24_tools._persistence import open_persistence
 from b24_tools.approval._lazy import _LazyClient
+from b24_tools.approval._persistence import open_persistence
 
 __all__ = ["agent", "build_agent", "open_agent", "load_model", "system_prompt"]
 

@@ -15,9 +15,9 @@ from contextlib import ExitStack
 from typing import Any
 
 from b24_tools import B24Settings
-from b24_tools._persistence import open_persistence
 from b24_tools.approval import Engine, build_graph
 from b24_tools.approval._lazy import _LazyClient, _LazyPolicy
+from b24_tools.approval._persistence import open_persistence
 
 __all__ = ["graph", "make_engine"]
 

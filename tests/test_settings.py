@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from b24_tools import B24Client, B24ConfigError, B24Settings
-from b24_tools._auth import OAuthAuth, WebhookAuth
 from b24_tools._settings import is_loopback_host, normalize_portal_url, split_webhook_url
-from b24_tools.ratelimit import FileRateLimiter, MemoryRateLimiter, NoopRateLimiter
+from b24_tools.client._auth import OAuthAuth, WebhookAuth
+from b24_tools.client.ratelimit import FileRateLimiter, MemoryRateLimiter, NoopRateLimiter
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_LINE = re.compile(r"^#?\s*(B24_[A-Z0-9_]+)=(.*)$")

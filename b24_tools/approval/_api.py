@@ -19,7 +19,6 @@ from typing import Any
 from langgraph.types import Command
 
 from .._errors import B24PlanError
-from .._persistence import open_persistence
 from .._settings import B24Settings
 from ._async_api import AsyncApprovalsMixin
 from ._engine import Engine
@@ -27,6 +26,7 @@ from ._graph import build_graph
 from ._hitl import hitl_request
 from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, PlanView, SubmitResult, diff_params, new_plan_id
+from ._persistence import open_persistence
 from ._progress import ProgressHook, progress_hook
 
 __all__ = ["Approvals"]

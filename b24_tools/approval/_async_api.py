@@ -14,10 +14,10 @@ from typing import Any
 from langgraph.types import Command
 
 from .._errors import B24PlanError
-from .._persistence import open_async_persistence
 from .._settings import B24Settings
 from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, SubmitResult, new_plan_id
+from ._persistence import open_async_persistence
 from ._progress import ProgressHook, progress_hook
 
 __all__ = ["AsyncApprovalsMixin"]

@@ -13,18 +13,18 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .._audit import AuditLog
 from .._errors import B24Error, B24PlanError, B24PolicyError, B24ValidationError
-from .._ledger import Ledger
-from .._persistence import BufferedStore, StatusTable
-from .._phpquery import decode, encode
 from .._redact import redact
+from ..client._phpquery import decode, encode
 from . import _reconcile as rec
+from ._audit import AuditLog
 from ._execute import ExecutionMixin
 from ._execute import elapsed_ms as _ms
 from ._execute import error_text as _err
 from ._execute import plain as _plain
+from ._ledger import Ledger
 from ._models import Plan, derive_idempotency_key, new_plan_id, params_hash, summarize
+from ._persistence import BufferedStore, StatusTable
 from ._plans import PlanIndex, bulk_ns
 
 __all__ = ["Engine", "Outcome"]

@@ -18,7 +18,7 @@ class _LazyClient:
 
     def __getattr__(self, name: str) -> Any:
         if self._client is None:
-            from .._client import B24Client
+            from ..client._client import B24Client
 
             self._client = B24Client.from_settings(self._settings)
         return getattr(self._client, name)
@@ -31,7 +31,7 @@ class _LazyPolicy:
 
     def __getattr__(self, name: str) -> Any:
         if self._policy is None:
-            from .._policy import Policy
+            from ..policy._policy import Policy
 
             self._policy = Policy.from_settings(self._settings)
         return getattr(self._policy, name)

@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from .._errors import B24PlanError
-from .._persistence import StatusTable, maybe_redact
 from ._models import Plan
+from ._persistence import StatusTable, maybe_redact
 
 __all__ = ["PlanIndex", "PLANS_NS", "bulk_ns"]
 

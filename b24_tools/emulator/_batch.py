@@ -12,7 +12,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .._phpquery import decode_pairs
+from ..client._phpquery import decode_pairs
 from ._envelope import php_map, time_block
 from ._errors import ApiError
 from ._registry import Ctx, Registry, normalize_method

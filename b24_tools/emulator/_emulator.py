@@ -103,14 +103,14 @@ class Emulator:
 
     def client(self, **kw: Any) -> Any:
         """A `B24Client` on the in-process transport, limiter off."""
-        from .._client import B24Client
+        from ..client._client import B24Client
 
         kw.setdefault("transport", self.transport())
         kw.setdefault("limiter", _noop_limiter())
         return B24Client.from_webhook(self.webhook_url, **kw)
 
     def aclient(self, **kw: Any) -> Any:
-        from .._client import AsyncB24Client
+        from ..client._client import AsyncB24Client
 
         kw.setdefault("transport", self.async_transport())
         kw.setdefault("limiter", _noop_limiter())
@@ -207,6 +207,6 @@ class Emulator:
 
 def _noop_limiter() -> Any:
     """In-process clients need no client-side bucket (the emulator's own bucket, if configured, still applies)."""
-    from ..ratelimit import NoopRateLimiter
+    from ..client.ratelimit import NoopRateLimiter
 
     return NoopRateLimiter()

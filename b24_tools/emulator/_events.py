@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 
 import httpx
 
-from .._phpquery import encode
 from .._settings import is_loopback_host
+from ..client._phpquery import encode
 
 if TYPE_CHECKING:
     from ._portal import Portal

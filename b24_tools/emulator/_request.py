@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from .._phpquery import decode_pairs
+from ..client._phpquery import decode_pairs
 
 __all__ = ["Route", "parse_route", "read_params", "BadBody"]
 

@@ -26,8 +26,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .._errors import B24ConfigError
-from .._phpquery import decode
 from .._redact import redact, register_secret
+from ..client._phpquery import decode
 from ._queue import EventQueue
 from ._registry import HandlerContext, HandlerRegistry
 

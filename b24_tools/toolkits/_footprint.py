@@ -55,7 +55,7 @@ def measure_tools(name: str, tools: Sequence[BaseTool], count: Callable[[str], i
 
 def measure() -> dict[str, Any]:
     """Footprint of every pack toolkit and of the discovery trio."""
-    from .._policy import Policy
+    from ..policy._policy import Policy
     from ._discovery import discovery_tools
     from ._runtime import Runtime
     from ._toolkits import TOOLKITS

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import B24PolicyError
-from .._policy import Assessment, Policy
+from ..policy._policy import Assessment, Policy
 
 __all__ = ["Runtime", "CallOutcome"]
 

@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 from langchain_core.tools import BaseTool, BaseToolkit
 from pydantic import ConfigDict, Field, PrivateAttr
 
-from .._policy import Policy
 from ..catalog import PACKS, get_catalog
+from ..policy._policy import Policy
 from ._discovery import discovery_tools
 from ._runtime import Runtime
 from ._tool import B24MethodTool

@@ -19,7 +19,7 @@ import httpx  # noqa: E402  (imported before timing, like every client)
 from _child import ids_digest, record_id, run_child  # noqa: E402
 
 from b24_tools import B24Client, B24Settings  # noqa: E402
-from b24_tools.ratelimit import make_rate_limiter  # noqa: E402
+from b24_tools.client.ratelimit import make_rate_limiter  # noqa: E402
 
 
 def make_client(spec: dict, *, limiter_kind: str = "memory", **limiter_kw):

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402  (imported before timing, like every client)
 from _child import ids_digest, run_child  # noqa: E402
 
-from b24_tools._phpquery import encode  # noqa: E402
+from b24_tools.client._phpquery import encode  # noqa: E402
 
 PAGES = 50
 

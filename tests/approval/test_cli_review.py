@@ -94,7 +94,7 @@ def test_review_show_of_an_unknown_plan_is_refused(env) -> None:
 
 
 def test_review_list_renders_a_table_on_a_terminal(env, monkeypatch) -> None:
-    monkeypatch.setattr("b24_tools._cli_approval.want_json", lambda force: force)
+    monkeypatch.setattr("b24_tools.cli._review.want_json", lambda force: force)
     result = CliRunner().invoke(app, ["review", "list"])
     assert result.exit_code == 0 and "3 plan(s)" in result.stdout and "CLI 0" in result.stdout
     shown = CliRunner().invoke(app, ["review", "show", env["ids"][0]])

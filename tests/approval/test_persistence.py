@@ -9,14 +9,14 @@ from approval_helpers import open_kw
 from langgraph.store.memory import InMemoryStore
 
 from b24_tools import B24ConfigError
-from b24_tools._persistence import (
+from b24_tools._redact import register_secret
+from b24_tools.approval._persistence import (
     RedactingSerializer,
     StatusTable,
     make_serializer,
     open_async_persistence,
     open_persistence,
 )
-from b24_tools._redact import register_secret
 
 
 def test_factory_opens_sqlite_or_postgres_with_a_status_table(backend) -> None:

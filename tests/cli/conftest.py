@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from b24_tools import _cli_common
+from b24_tools.cli import _common as _cli_common
 from b24_tools.cli import app
 
 

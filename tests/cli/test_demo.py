@@ -1,10 +1,10 @@
-"""`make demo` (python -m b24_tools.demo): three scenarios through the real approval graph, no keys needed."""
+"""`make demo` (python -m b24_tools.cli.demo): three scenarios through the real approval graph, no keys needed."""
 
 from __future__ import annotations
 
 import json
 
-from b24_tools.demo import WEB_FORM_PAYLOAD, run_demo
+from b24_tools.cli.demo import WEB_FORM_PAYLOAD, run_demo
 
 
 def test_the_demo_runs_all_three_scenarios_on_a_fresh_directory(tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_with_a_chat_model_scenario_one_runs_through_the_agent_graph(tmp_path, m
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from b24_tools.demo import lead_params_from_form
+    from b24_tools.cli.demo import lead_params_from_form
 
     class ScriptedModel(GenericFakeChatModel):
         def bind_tools(self, tools: Any, **kw: Any) -> Any:

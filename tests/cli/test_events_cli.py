@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from b24_tools import B24Client, OAuthAuth, _cli_common
+from b24_tools import B24Client, OAuthAuth
+from b24_tools.cli import _common as _cli_common
 
 
 def _app_client_factory(emu):

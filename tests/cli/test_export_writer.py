@@ -6,7 +6,7 @@ import json
 import pytest
 
 from b24_tools import B24ValidationError
-from b24_tools._export import export_entity, last_exported_id, list_method_for
+from b24_tools.cli._exporter import export_entity, last_exported_id, list_method_for
 
 
 class FakeClient:

@@ -127,7 +127,7 @@ def test_bulk_refuses_bad_input(b24, tmp_path):
 
 
 def test_export_on_a_terminal_shows_a_progress_bar(b24, tmp_path, monkeypatch):
-    from b24_tools import _cli_export
+    from b24_tools.cli import _export as _cli_export
 
     monkeypatch.setattr(_cli_export, "want_json", lambda force: False)
     out = tmp_path / "deals.jsonl"

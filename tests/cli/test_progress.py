@@ -7,8 +7,8 @@ import json
 
 from rich.console import Console
 
-from b24_tools._cli_progress import bulk_progress_bar
 from b24_tools.approval import BulkProgress
+from b24_tools.cli._progress import bulk_progress_bar
 
 
 def _file(tmp_path, n: int, tag: str):
@@ -41,7 +41,7 @@ def test_bar_of_a_resumed_job_starts_at_the_finished_count():
 
 
 def test_bulk_confirm_write_on_a_terminal_shows_the_bar_with_final_counts(b24, tmp_path, monkeypatch):
-    from b24_tools import _cli_export
+    from b24_tools.cli import _export as _cli_export
 
     monkeypatch.setattr(_cli_export, "want_json", lambda force: False)
     before = b24.emu.count("lead")
@@ -61,7 +61,7 @@ def test_bulk_confirm_write_with_json_has_no_bar_and_the_same_shape(b24, tmp_pat
 
 
 def test_review_approve_of_a_bulk_plan_on_a_terminal_shows_the_bar(b24, tmp_path, monkeypatch):
-    from b24_tools import _cli_approval
+    from b24_tools.cli import _review as _cli_approval
 
     pending = b24("bulk", "add", "lead", "--from", str(_file(tmp_path, 5, "Reviewed")), "--json")
     assert pending.code == 5

@@ -7,7 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
-from b24_tools import Emulator, _cli_common
+from b24_tools import Emulator
+from b24_tools.cli import _common as _cli_common
 from b24_tools.cli import app
 
 
@@ -75,7 +76,7 @@ def test_webhook_url_can_point_at_a_served_emulator(tmp_path, monkeypatch):
 
 
 def test_terminal_output_renders_without_error(tmp_path, monkeypatch, capsys):
-    from b24_tools._cli_call import _render
+    from b24_tools.cli._call import _render
 
     _render(
         {
@@ -91,7 +92,7 @@ def test_terminal_output_renders_without_error(tmp_path, monkeypatch, capsys):
 
 
 def test_terminal_output_renders_lists_as_a_table_with_paging(capsys):
-    from b24_tools._cli_call import _render
+    from b24_tools.cli._call import _render
 
     _render(
         {

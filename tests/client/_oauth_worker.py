@@ -7,8 +7,8 @@ from typing import Any
 
 def call_once(base_url: str, tokens: dict[str, str], token_file: str, barrier: Any, out: Any) -> None:
     from b24_tools import B24Client
-    from b24_tools._auth import FileTokenStore, OAuthAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import FileTokenStore, OAuthAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     auth = OAuthAuth(
         tokens["access_token"],

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 
 from b24_tools import B24Client
-from b24_tools._auth import WebhookAuth
-from b24_tools.ratelimit import NoopRateLimiter
+from b24_tools.client._auth import WebhookAuth
+from b24_tools.client.ratelimit import NoopRateLimiter
 
 from .fakeportal import WEBHOOK_CODE, FakePortal
 

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from b24_tools._phpquery import decode
+from b24_tools.client._phpquery import decode
 
 WEBHOOK_CODE = "hook-secret-code-123"
 _REF = re.compile(r"\$result\[([^\]]*)\]((?:\[[^\]]*\])*)")

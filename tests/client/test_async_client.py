@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from b24_tools import AsyncB24Client, B24Client, B24UnknownOutcome, B24ValidationError
-from b24_tools._auth import WebhookAuth
-from b24_tools.ratelimit import MemoryRateLimiter, NoopRateLimiter
+from b24_tools.client._auth import WebhookAuth
+from b24_tools.client.ratelimit import MemoryRateLimiter, NoopRateLimiter
 
 from .fakeportal import WEBHOOK_CODE, FakePortal, make_records
 

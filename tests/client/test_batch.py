@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ScopeError, B24ValidationError
-from b24_tools._batch import encode_command, plan_batch
-from b24_tools._phpquery import decode
-from b24_tools._response import BatchResult
+from b24_tools.client._batch import encode_command, plan_batch
+from b24_tools.client._phpquery import decode
+from b24_tools.client._response import BatchResult
 
 from .fakeportal import FakePortal
 
@@ -105,8 +105,8 @@ def _answering(body: dict):
 
 
 def test_docs_success_example_parses_with_empty_php_sections() -> None:
-    from b24_tools._auth import WebhookAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import WebhookAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     with B24Client(
         "https://p.example.com",
@@ -122,8 +122,8 @@ def test_docs_success_example_parses_with_empty_php_sections() -> None:
 
 
 def test_docs_error_example_gives_typed_errors_per_command() -> None:
-    from b24_tools._auth import WebhookAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import WebhookAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     with B24Client(
         "https://p.example.com",
@@ -151,8 +151,8 @@ def test_numeric_names_answered_as_php_lists_are_keyed_by_name() -> None:
             "result_time": [],
         }
     }
-    from b24_tools._auth import WebhookAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import WebhookAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     with B24Client(
         "https://p.example.com",
@@ -231,8 +231,8 @@ def test_halt_stops_before_later_chunks() -> None:
             },
         )
 
-    from b24_tools._auth import WebhookAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import WebhookAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     with B24Client(
         "https://p.example.com",

@@ -21,8 +21,8 @@ from b24_tools import (
     B24ServerError,
     B24ValidationError,
 )
-from b24_tools._auth import MemoryTokenStore, OAuthAuth, WebhookAuth
-from b24_tools.ratelimit import NoopRateLimiter
+from b24_tools.client._auth import MemoryTokenStore, OAuthAuth, WebhookAuth
+from b24_tools.client.ratelimit import NoopRateLimiter
 
 from .fakeportal import WEBHOOK_CODE, FakePortal
 
@@ -212,7 +212,7 @@ def test_params_must_be_a_mapping() -> None:
 
 
 def test_default_limiter_is_a_shared_bucket_for_portals_and_off_for_the_local_emulator() -> None:
-    from b24_tools.ratelimit import MemoryRateLimiter, NoopRateLimiter
+    from b24_tools.client.ratelimit import MemoryRateLimiter, NoopRateLimiter
 
     a = B24Client("https://a.example.com", auth=WebhookAuth(1, WEBHOOK_CODE))
     b = B24Client("https://b.example.com", auth=WebhookAuth(1, WEBHOOK_CODE))
@@ -229,8 +229,8 @@ def test_limiter_waits_are_logged_at_info_with_the_reason(
 ) -> None:
     import logging
 
-    import b24_tools.ratelimit as rl
-    from b24_tools.ratelimit import MemoryRateLimiter
+    import b24_tools.client.ratelimit as rl
+    from b24_tools.client.ratelimit import MemoryRateLimiter
 
     monkeypatch.setattr(rl.time, "sleep", lambda s: None)  # count the waits, don't sleep them
     with caplog.at_level(logging.INFO, logger="b24_tools.client"):

@@ -29,8 +29,8 @@ from b24_tools import (  # noqa: E402
     B24RefreshFailed,
     B24UnknownOutcome,
 )
-from b24_tools._auth import MemoryTokenStore, OAuthAuth, WebhookAuth  # noqa: E402
-from b24_tools.ratelimit import MemoryRateLimiter, NoopRateLimiter  # noqa: E402
+from b24_tools.client._auth import MemoryTokenStore, OAuthAuth, WebhookAuth  # noqa: E402
+from b24_tools.client.ratelimit import MemoryRateLimiter, NoopRateLimiter  # noqa: E402
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_operation_time_limit_within_the_bound_waits_and_succeeds(
 
     with _client(emu, operating_wait_max=700) as client:
         client.call("crm.lead.list", {"start": -1})
-        monkeypatch.setattr("b24_tools._client.time.sleep", fake_sleep)
+        monkeypatch.setattr("b24_tools.client._client.time.sleep", fake_sleep)
         assert isinstance(client.call("crm.lead.list", {"start": -1}).result, list)
     assert waited and 590 <= waited[0] <= 610
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from b24_tools import AsyncB24Client, B24Client, B24RefreshFailed, B24TokenExpired
-from b24_tools._auth import FileTokenStore, MemoryTokenStore, OAuthAuth, TokenPair
 from b24_tools._redact import redact_text
-from b24_tools.ratelimit import NoopRateLimiter
+from b24_tools.client._auth import FileTokenStore, MemoryTokenStore, OAuthAuth, TokenPair
+from b24_tools.client.ratelimit import NoopRateLimiter
 
 OAUTH = "https://oauth.example.com"
 
@@ -257,7 +257,7 @@ def test_tokens_and_client_secret_are_redacted_everywhere() -> None:
 
 
 def test_the_resend_after_a_refresh_passes_the_limiter_too() -> None:
-    from b24_tools.ratelimit import MemoryRateLimiter
+    from b24_tools.client.ratelimit import MemoryRateLimiter
 
     class Counting(MemoryRateLimiter):
         def __init__(self) -> None:

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ValidationError
-from b24_tools._paging import chain_commands, consume_chain, plan_segments, shape_for, split_range
-from b24_tools._response import BatchResult
+from b24_tools.client._paging import chain_commands, consume_chain, plan_segments, shape_for, split_range
+from b24_tools.client._response import BatchResult
 
 from .fakeportal import FakePortal, make_records
 
@@ -71,7 +71,7 @@ def test_fast_mode_chains_pages_inside_one_batch(client: B24Client, portal: Fake
 def test_chained_references_point_at_the_last_record_of_the_previous_page(
     method: str, ref: str, order: str
 ) -> None:
-    from b24_tools._batch import encode_command
+    from b24_tools.client._batch import encode_command
 
     cmds = chain_commands(method, {"filter": {}}, shape_for(method), 100, 3)
     encoded = [unquote(encode_command(c)[1]) for c in cmds.values()]
@@ -219,8 +219,8 @@ def test_split_range_partitions_the_id_range(low: int, width: int, parts: int) -
 @given(ids=st.lists(st.integers(1, 10**6), unique=True, max_size=400), after=st.integers(0, 10**6))
 @settings(max_examples=60, deadline=None)
 def test_fast_paging_returns_exactly_the_records_after_the_cursor(ids: list[int], after: int) -> None:
-    from b24_tools._auth import WebhookAuth
-    from b24_tools.ratelimit import NoopRateLimiter
+    from b24_tools.client._auth import WebhookAuth
+    from b24_tools.client.ratelimit import NoopRateLimiter
 
     portal = FakePortal()
     portal.tables["crm.lead.list"] = [{"ID": str(i)} for i in ids]

@@ -17,9 +17,9 @@ from b24_tools import (
     B24Timeout,
     B24UnknownOutcome,
 )
-from b24_tools._auth import WebhookAuth
-from b24_tools._core import default_is_read
-from b24_tools.ratelimit import NoopRateLimiter
+from b24_tools.client._auth import WebhookAuth
+from b24_tools.client._core import default_is_read
+from b24_tools.client.ratelimit import NoopRateLimiter
 
 from .fakeportal import WEBHOOK_CODE
 

@@ -60,7 +60,7 @@ class Receiver:
         self.thread.start()
 
     def payloads(self) -> list[dict]:
-        from b24_tools._phpquery import decode
+        from b24_tools.client._phpquery import decode
 
         return [decode(body.decode()) for _, body, _ in self.received]
 

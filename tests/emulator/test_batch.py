@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from b24_tools._phpquery import encode
+from b24_tools.client._phpquery import encode
 from b24_tools.emulator import Emulator
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from b24_tools import B24PolicyError, B24Settings, B24ValidationError, Policy
-from b24_tools._phpquery import encode
-from b24_tools._policy import parse_batch_commands
+from b24_tools.client._phpquery import encode
+from b24_tools.policy._policy import parse_batch_commands
 
 CORE = Policy()
 ALL = {"confirm_write": True, "confirm_destructive": True}

@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from b24_tools import B24ValidationError, Policy
-from b24_tools._phpquery import encode
 from b24_tools.catalog import RISK_ORDER, get_catalog, normalize_method
+from b24_tools.client._phpquery import encode
 
 CAT = get_catalog()
 POLICY = Policy(packs=("core", "comms", "content", "automation"), allow_unlisted=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 
 def _worker(kind: str, kw: dict[str, Any], key: str, count: int, barrier: Any, out: Any) -> None:
-    from b24_tools.ratelimit import make_rate_limiter
+    from b24_tools.client.ratelimit import make_rate_limiter
 
     limiter = make_rate_limiter(kind, **kw)
     limiter.acquire("warm-up-" + key)  # open connections before the race starts

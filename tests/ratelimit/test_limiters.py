@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from b24_tools import B24ConfigError
-from b24_tools.ratelimit import (
+from b24_tools.client.ratelimit import (
     FileRateLimiter,
     MemoryRateLimiter,
     NoopRateLimiter,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from b24_tools.demo import WEB_FORM_PAYLOAD, lead_params_from_form
+from b24_tools.cli.demo import WEB_FORM_PAYLOAD, lead_params_from_form
 
 
 def test_01_lead_from_web_form_with_source_metadata(scenario):
@@ -192,7 +192,7 @@ def test_16_contact_attached_to_deal_and_links_kept_in_sync(scenario):
 
 
 def test_17_export_of_a_crm_slice_for_bi(scenario, tmp_path):
-    from b24_tools._export import export_entity
+    from b24_tools.cli._exporter import export_entity
 
     s = scenario("core", seed={"deals": 120, "users": 3})
     page = s.read("crm_deal_list", select=["ID", "STAGE_ID"], filter={">=OPPORTUNITY": 0})

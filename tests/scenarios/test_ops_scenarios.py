@@ -20,8 +20,8 @@ def test_19_diagnostics_before_rollout(scenario):
 
 def test_19b_diag_explains_a_missing_scope(tmp_path):
     from b24_tools import Emulator, EmulatorConfig
-    from b24_tools._cli_diag import diagnose
     from b24_tools.catalog import get_catalog
+    from b24_tools.cli._diag import diagnose
 
     emu = Emulator(config=EmulatorConfig(scopes={"crm", "user"}))
     with emu.client() as client:

@@ -7,8 +7,8 @@ from typing import Any
 from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
-from b24_tools._response import B24Response
 from b24_tools.catalog import get_catalog
+from b24_tools.client._response import B24Response
 from b24_tools.toolkits import TOOLKITS
 
 

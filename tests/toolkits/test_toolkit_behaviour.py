@@ -21,8 +21,8 @@ from b24_tools import (
     make_api_error,
 )
 from b24_tools._redact import register_secret
-from b24_tools._response import B24Response
 from b24_tools.catalog import PACKS, get_catalog
+from b24_tools.client._response import B24Response
 from b24_tools.toolkits import TOOLKITS, B24MethodTool
 
 

@@ -1,0 +1,362 @@
+"""`b24 review …` and `b24 audit …`: reviewers and operators over the shared plan index and audit trail.
+
+    b24 review list [--json]                  pending plans across every thread and process
+    b24 review show PLAN_ID                   summary, params, diff of an edit, audit events
+    b24 review approve PLAN_ID                execute exactly once (first decider wins)
+    b24 review edit PLAN_ID --params JSON     re-validated, re-checked, re-hashed, then executed
+    b24 review reject PLAN_ID --reason TEXT
+    b24 review recover                        finish plans whose process died after the decision
+    b24 review resolve PLAN_ID --happened|--not-happened   settle an unknown_outcome plan
+    b24 audit tail [-n 20] [--plan PLAN_ID]   b24 audit export [PATH]
+
+Rich tables on a terminal, JSON when piped or with --json. Exit codes as every `b24` command (0 ok, 3 refused /
+rejected / expired / already decided, 4 Bitrix24 error, 5 pending, 6 unknown outcome).
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from ._common import (
+    EXIT_API,
+    EXIT_PENDING,
+    EXIT_REFUSED,
+    EXIT_UNKNOWN,
+    build_client,
+    emit,
+    handle_errors,
+    load_settings,
+    parse_json_option,
+    want_json,
+)
+
+__all__ = ["review_app", "audit_app"]
+
+review_app = typer.Typer(help="List, show, approve, edit or reject pending plans.", no_args_is_help=True)
+audit_app = typer.Typer(help="Tail or export the audit trail.", no_args_is_help=True)
+
+_JSON = typer.Option(False, "--json", help="Print JSON (default when piped)")
+_EMU = typer.Option(False, "--emulator", help="Execute against the local emulator (.runtime/emulator.sqlite)")
+_REVIEWER = typer.Option(None, "--reviewer", help="Who decides (default cli:<user>)", envvar="B24_REVIEWER")
+_EXIT_FOR = {
+    "executed": 0,
+    "replayed": 0,
+    "rejected": 0,
+    "pending": EXIT_PENDING,
+    "expired": EXIT_REFUSED,
+    "refused": EXIT_REFUSED,
+    "failed": EXIT_API,
+    "unknown_outcome": EXIT_UNKNOWN,
+}
+
+
+def _reviewer(name: str | None) -> str:
+    if name:
+        return name
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in some containers
+        return "cli"
+
+
+@contextmanager
+def _approvals(*, client: bool = False, emulator: bool = False) -> Iterator[Any]:
+    from ..approval import Approvals
+
+    settings = load_settings()
+    built = build_client(settings, emulator=emulator) if (client or emulator) else None
+    try:
+        with Approvals.open(settings, client=built) as approvals:
+            yield approvals
+    finally:
+        if built is not None and hasattr(built, "close"):
+            built.close()
+
+
+def _ago(ts: float | None) -> str:
+    if not ts:
+        return "-"
+    delta = time.time() - ts
+    if delta < 0:
+        delta = -delta
+        prefix, suffix = "in ", ""
+    else:
+        prefix, suffix = "", " ago"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if delta >= size:
+            return f"{prefix}{int(delta // size)}{unit}{suffix}"
+    return f"{prefix}{int(delta)}s{suffix}"
+
+
+def _plan_row(plan: Any) -> dict[str, Any]:
+    return {
+        "plan_id": plan.plan_id,
+        "status": plan.status,
+        "risk": plan.risk,
+        "method": plan.method,
+        "kind": plan.kind,
+        "summary": plan.summary,
+        "requested_by": plan.requested_by,
+        "created_at": plan.created_at,
+        "expires_at": plan.expires_at,
+        "decided_by": plan.decided_by,
+        "thread_id": plan.thread_id,
+        "idempotency_key": plan.idempotency_key,
+    }
+
+
+def _render_plans(rows: list[dict[str, Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} plan(s)")
+    for col in ("plan_id", "status", "risk", "summary", "requested_by", "age", "expires"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        style = {"destructive": "bold red", "write": "yellow"}.get(r["risk"], "")
+        table.add_row(
+            r["plan_id"],
+            r["status"],
+            f"[{style}]{r['risk']}[/]" if style else r["risk"],
+            r["summary"],
+            r["requested_by"],
+            _ago(r["created_at"]),
+            _ago(r["expires_at"]),
+        )
+    Console().print(table)
+
+
+def _render_view(view: dict[str, Any]) -> None:
+    import json
+
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console()
+    plan = view["plan"]
+    console.print(Panel(view["summary"], title=f"{plan['plan_id']} · {plan['risk']} · {plan['status']}"))
+    console.print(f"method: {plan['method']}   kind: {plan['kind']}   requested_by: {plan['requested_by']}")
+    console.print(f"idempotency_key: {plan['idempotency_key']}   hash: {plan['params_hash']}")
+    console.print("params:")
+    console.print_json(json.dumps(view["params"], ensure_ascii=False, default=str))
+    if view.get("sample"):
+        console.print(f"sample of {plan['bulk']['total']} records:")
+        console.print_json(json.dumps(view["sample"], ensure_ascii=False, default=str))
+    if view["diff"]:
+        diff = Table(title="edited (vs original)")
+        for col in ("path", "old", "new"):
+            diff.add_column(col)
+        for d in view["diff"]:
+            diff.add_row(
+                d["path"], json.dumps(d["old"], ensure_ascii=False), json.dumps(d["new"], ensure_ascii=False)
+            )
+        console.print(diff)
+    events = Table(title="audit")
+    for col in ("time", "event", "actor", "decision", "outcome", "error"):
+        events.add_column(col, overflow="fold")
+    for e in view["events"]:
+        events.add_row(
+            time.strftime("%H:%M:%S", time.gmtime(e["ts"])),
+            e["event"],
+            str(e.get("actor") or ""),
+            str(e.get("decision") or ""),
+            str(e.get("outcome") or ""),
+            str(e.get("error") or ""),
+        )
+    console.print(events)
+
+
+def _finish(res: Any, as_json: bool) -> None:
+    out = {"status": res.status, "plan_id": res.plan_id, "result": res.result}
+    if res.error:
+        out["error"] = res.error
+    emit(
+        out,
+        as_json=as_json,
+        render=lambda o: typer.echo(
+            f"{o['status']}: plan {o['plan_id']}"
+            + (f" — {o['error']}" if o.get("error") else "")
+            + (f"\nresult: {o['result']}" if o.get("result") is not None else "")
+        ),
+    )
+    code = _EXIT_FOR.get(res.status, 1)
+    if code:
+        raise typer.Exit(code)
+
+
+@review_app.command("list")
+def review_list(
+    json_: bool = _JSON,
+    risk: str | None = typer.Option(None, "--risk", help="read | write | destructive"),
+    method: str | None = typer.Option(None, "--method"),
+    requested_by: str | None = typer.Option(None, "--requested-by"),
+    status: str | None = typer.Option(None, "--status", help="List plans in this status instead of pending"),
+) -> None:
+    """Pending plans across every thread (from the shared store)."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals() as approvals:
+        if status:
+            plans = [
+                p
+                for p in approvals.list_plans(status=status)
+                if (not risk or p.risk == risk) and (not method or p.method == method.lower())
+            ]
+        else:
+            plans = approvals.list_pending(risk=risk, method=method, requested_by=requested_by)
+        emit([_plan_row(p) for p in plans], as_json=as_json, render=_render_plans)
+
+
+@review_app.command("show")
+def review_show(plan_id: str, json_: bool = _JSON) -> None:
+    """Summary, params, the diff of an edit, and the plan's audit events."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals() as approvals:
+        emit(approvals.show(plan_id).to_dict(), as_json=as_json, render=_render_view)
+
+
+@review_app.command("approve")
+def review_approve(
+    plan_id: str, reviewer: str | None = _REVIEWER, emulator: bool = _EMU, json_: bool = _JSON
+) -> None:
+    """Approve a plan: it executes exactly once, here and now."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
+        plan = None if as_json else approvals.get_plan(plan_id)
+        if plan is not None and plan.kind == "bulk" and plan.status == "pending":
+            from ._progress import bulk_progress_bar
+
+            total = int((plan.bulk or {}).get("total") or 0)
+            with bulk_progress_bar(f"{plan.method} ×{total}", total) as on_progress:
+                res = approvals.approve(plan_id, reviewer=_reviewer(reviewer), on_progress=on_progress)
+        else:
+            res = approvals.approve(plan_id, reviewer=_reviewer(reviewer))
+    _finish(res, as_json)
+
+
+@review_app.command("edit")
+def review_edit(
+    plan_id: str,
+    params: str = typer.Option(..., "--params", help="New params as JSON (or @file)"),
+    reviewer: str | None = _REVIEWER,
+    emulator: bool = _EMU,
+    json_: bool = _JSON,
+) -> None:
+    """Replace a plan's params (validated and policy-checked again), then execute it."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json):
+        new_params = parse_json_option(params)
+        with _approvals(client=True, emulator=emulator) as approvals:
+            res = approvals.edit(plan_id, new_params, reviewer=_reviewer(reviewer))
+    _finish(res, as_json)
+
+
+@review_app.command("reject")
+def review_reject(
+    plan_id: str,
+    reason: str = typer.Option(..., "--reason", help="Why (shown to the requester)"),
+    reviewer: str | None = _REVIEWER,
+    json_: bool = _JSON,
+) -> None:
+    """Reject a plan; it never executes."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals() as approvals:
+        res = approvals.reject(plan_id, reason, reviewer=_reviewer(reviewer))
+    _finish(res, as_json)
+
+
+@review_app.command("recover")
+def review_recover(
+    emulator: bool = _EMU,
+    json_: bool = _JSON,
+    stale_after: float = typer.Option(
+        60.0, "--stale-after", help="Only plans idle this many seconds (their process died)"
+    ),
+) -> None:
+    """Finish every decided plan whose process died before it completed (reconciling, never duplicating)."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
+        results = approvals.recover(stale_after=stale_after)
+        emit(
+            [{"plan_id": r.plan_id, "status": r.status, "error": r.error} for r in results],
+            as_json=as_json,
+            render=lambda rows: typer.echo(
+                "\n".join(f"{r['status']}: {r['plan_id']}" for r in rows) or "nothing to recover"
+            ),
+        )
+
+
+@review_app.command("resolve")
+def review_resolve(
+    plan_id: str,
+    happened: bool = typer.Option(
+        ..., "--happened/--not-happened", help="What you found in the portal for an unknown_outcome plan"
+    ),
+    result: str | None = typer.Option(None, "--result", help="The portal's result as JSON (e.g. the ID)"),
+    reviewer: str | None = _REVIEWER,
+    json_: bool = _JSON,
+) -> None:
+    """Settle an unknown_outcome plan after checking the portal (recorded in the ledger and the audit)."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json):
+        value = parse_json_option(result, name="--result", default=None) if result else None
+        with _approvals() as approvals:
+            res = approvals.resolve(plan_id, happened=happened, reviewer=_reviewer(reviewer), result=value)
+    _finish(res, as_json)
+
+
+@audit_app.command("tail")
+def audit_tail(
+    n: int = typer.Option(20, "-n", "--lines", help="How many events"),
+    plan: str | None = typer.Option(None, "--plan", help="Only this plan's events"),
+    json_: bool = _JSON,
+) -> None:
+    """The latest audit events."""
+    as_json = want_json(json_)
+
+    def render(rows: list[dict[str, Any]]) -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"last {len(rows)} audit event(s)")
+        for col in ("time", "event", "actor", "method", "plan_id", "decision", "outcome", "error", "ms"):
+            table.add_column(col, overflow="fold")
+        for e in rows:
+            table.add_row(
+                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e["ts"])),
+                e["event"],
+                str(e.get("actor") or ""),
+                str(e.get("method") or ""),
+                str(e.get("plan_id") or ""),
+                str(e.get("decision") or ""),
+                str(e.get("outcome") or ""),
+                str(e.get("error") or ""),
+                str(e.get("duration_ms") or ""),
+            )
+        Console().print(table)
+
+    with handle_errors(as_json=as_json), _approvals() as approvals:
+        emit(approvals.audit.events(plan_id=plan, limit=n), as_json=as_json, render=render)
+
+
+@audit_app.command("export")
+def audit_export(
+    path: str | None = typer.Argument(None, help="Target JSONL (default B24_AUDIT_FILE)"), json_: bool = _JSON
+) -> None:
+    """Write every audit event as JSONL (ts, actor, method, risk, params, plan_id, idempotency_key, decision,
+    outcome, error, duration_ms)."""
+    as_json = want_json(json_)
+    with handle_errors(as_json=as_json), _approvals() as approvals:
+        target = path or str(load_settings().audit_file)
+        count = approvals.audit.export(target)
+        emit(
+            {"path": target, "events": count},
+            as_json=as_json,
+            render=lambda o: typer.echo(f"wrote {o['events']} events to {o['path']}"),
+        )

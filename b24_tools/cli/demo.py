@@ -1,0 +1,465 @@
+"""`make demo` / `python -m b24_tools.cli.demo`: three reference scenarios on the embedded defaults.
+
+Starts the emulator in process with seed data, opens the real approval graph on SQLite under a fresh
+`.runtime/demo/<stamp>/`, and runs:
+
+1. a lead from a web-form payload with source metadata — write → pending → what the reviewer sees →
+   approved → executed once (a second approval finds the plan decided; the emulator holds exactly one lead)
+   → audit;
+2. the daily list of deals without active tasks — reads only, no review;
+3. a guarded batch update for operational cleanup — one plan; the reviewer edits one value, then approves.
+
+It ends with the audit trail and the command to inspect it. With `B24_MODEL` and the provider's API key set,
+scenario 1 is driven by a real model through `graphs/agent.py`; otherwise the toolkit's tool is called directly.
+No portal and no keys are needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main", "run_demo", "WEB_FORM_PAYLOAD"]
+
+WEB_FORM_PAYLOAD: dict[str, Any] = {
+    "submission_id": "wf-2026-11-25-0042",
+    "form": "Pricing page: talk to sales",
+    "page_url": "https://example.com/pricing?utm_source=newsletter&utm_campaign=winter",
+    "company": "Acme Robotics",
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "email": "Jane.Doe@Acme-Robotics.example",
+    "phone": "+1 (555) 010-0042",
+    "utm_source": "newsletter",
+    "utm_medium": "email",
+    "utm_campaign": "winter",
+    "message": "We need 40 units by March.",
+}
+
+_PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google_genai": "GOOGLE_API_KEY",
+    "mistralai": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+}
+
+
+def lead_params_from_form(payload: dict[str, Any]) -> dict[str, Any]:
+    """The web-form payload → `crm.lead.add` params, with the source metadata in its own fields."""
+    return {
+        "fields": {
+            "TITLE": f"Web form: {payload['company']}",
+            "NAME": payload["first_name"],
+            "LAST_NAME": payload["last_name"],
+            "COMPANY_TITLE": payload["company"],
+            "EMAIL": [{"VALUE": payload["email"].strip().lower(), "VALUE_TYPE": "WORK"}],
+            "PHONE": [{"VALUE": payload["phone"], "VALUE_TYPE": "WORK"}],
+            "SOURCE_ID": "WEB",
+            "SOURCE_DESCRIPTION": f"{payload['form']} — {payload['page_url']}",
+            "UTM_SOURCE": payload["utm_source"],
+            "UTM_MEDIUM": payload["utm_medium"],
+            "UTM_CAMPAIGN": payload["utm_campaign"],
+            "COMMENTS": payload["message"],
+            "ORIGINATOR_ID": "webform",
+            "ORIGIN_ID": payload["submission_id"],
+        }
+    }
+
+
+def _model_available() -> str | None:
+    model = os.environ.get("B24_MODEL")
+    if not model:
+        return None
+    provider = model.split(":", 1)[0] if ":" in model else "openai"
+    key = _PROVIDER_KEYS.get(provider)
+    return model if key is None or os.environ.get(key) else None
+
+
+class _Out:
+    """Rich when available on a terminal, plain text otherwise (CI logs)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+
+        self.console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 110)
+
+    def h(self, text: str) -> None:
+        self.console.rule(f"[bold cyan]{text}")
+
+    def p(self, text: str = "") -> None:
+        self.console.print(text)
+
+    def json(self, obj: Any) -> None:
+        from rich.json import JSON
+
+        self.console.print(JSON.from_data(obj, default=str))
+
+    def table(self, title: str, cols: list[str], rows: list[list[Any]]) -> None:
+        from rich.table import Table
+
+        t = Table(title=title, title_justify="left")
+        for c in cols:
+            t.add_column(c)
+        for r in rows:
+            t.add_row(*("" if v is None else str(v) for v in r))
+        self.console.print(t)
+
+
+def _reviewer_view(out: _Out, approvals: Any, plan_id: str) -> Any:
+    view = approvals.show(plan_id)
+    plan = view.plan
+    out.p(f"[bold]What the reviewer sees[/] ([italic]b24 review show {plan_id}[/]):")
+    out.p(f"  {str(view.summary).splitlines()[0]}")
+    out.p(
+        f"  method: {plan.method}   risk: {plan.risk}   status: {plan.status}   requested_by: {plan.requested_by}"
+    )
+    out.p(
+        f"  idempotency_key: {plan.idempotency_key}   expires: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(plan.expires_at))}"
+    )
+    if plan.kind == "batch":
+        out.table(
+            "commands",
+            ["name", "method", "params"],
+            [
+                [c.get("name"), c.get("method"), json.dumps(c.get("params"), ensure_ascii=False)]
+                for c in view.calls
+            ],
+        )
+    else:
+        out.json(view.params)
+    return view
+
+
+def _readable(value: Any) -> str:
+    """A batch command string `method?query` → `method {params}` (what the reviewer actually changed)."""
+    if isinstance(value, str) and "?" in value:
+        from ..client._phpquery import decode
+
+        method, _, query = value.partition("?")
+        return f"{method} {json.dumps(decode(query), ensure_ascii=False)}"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def scenario_lead_from_form(
+    out: _Out,
+    emu: Any,
+    client: Any,
+    approvals: Any,
+    *,
+    model: str | None,
+    settings: Any = None,
+    chat_model: Any = None,
+) -> dict[str, Any]:
+    out.h("1 · Lead from a web-form payload (write → review → executed once)")
+    out.p("Web-form payload received:")
+    out.json(WEB_FORM_PAYLOAD)
+    params = lead_params_from_form(WEB_FORM_PAYLOAD)
+    plan_id: str | None = None
+    if model or chat_model is not None:
+        out.p(f"Agent ({model or type(chat_model).__name__}) works on it through graphs/agent.py …")
+        done = _agent_scenario(out, emu, client, settings, chat_model=chat_model)
+        if done is not None:
+            return done
+    if plan_id is None:
+        from ..toolkits import B24Toolkit
+
+        tools = {t.name: t for t in B24Toolkit(client, packs=("core",), approvals=approvals).get_tools()}
+        tool = next(t for t in tools.values() if (t.metadata or {}).get("method") == "crm.lead.add")
+        out.p(
+            f"The agent's tool [bold]{tool.name}[/] is called with the mapped fields (no model configured):"
+        )
+        answer = tool.invoke(params)
+        out.p(f"  tool answered: [yellow]{str(answer)[:200]}[/]")
+        pending = approvals.list_pending(method="crm.lead.add")
+        plan_id = pending[-1].plan_id
+    before = emu.count("lead")
+    _reviewer_view(out, approvals, plan_id)
+    out.p(f"Leads in the portal before approval: {before}")
+    res = approvals.approve(plan_id, reviewer="demo-reviewer")
+    out.p(f"[green]approved by demo-reviewer → {res.status}[/], new lead ID = {res.result}")
+    again = _approve_again(approvals, plan_id)
+    out.p(f"A second approval of the same plan → {again} (nothing is written twice)")
+    leads = [r for r in emu.records("lead") if str(r.get("ORIGIN_ID")) == WEB_FORM_PAYLOAD["submission_id"]]
+    out.p(f"Leads with ORIGIN_ID={WEB_FORM_PAYLOAD['submission_id']}: {len(leads)} (executed exactly once)")
+    lead = client.call("crm.lead.get", {"id": int(res.result)}).result
+    out.table(
+        "Stored lead (source metadata)",
+        ["field", "value"],
+        [
+            [k, lead.get(k)]
+            for k in (
+                "ID",
+                "TITLE",
+                "SOURCE_ID",
+                "SOURCE_DESCRIPTION",
+                "UTM_SOURCE",
+                "UTM_CAMPAIGN",
+                "ORIGINATOR_ID",
+                "ORIGIN_ID",
+            )
+        ],
+    )
+    return {
+        "plan_id": plan_id,
+        "lead_id": res.result,
+        "leads_with_origin": len(leads),
+        "second_approval": again,
+    }
+
+
+def _approve_again(approvals: Any, plan_id: str) -> str:
+    from .._errors import B24PlanError
+
+    try:
+        res = approvals.approve(plan_id, reviewer="demo-reviewer-2")
+    except B24PlanError as exc:
+        return f"refused ({exc.reason or 'already decided'})"
+    return f"{res.status}" + (f" ({res.error})" if getattr(res, "error", None) else "")
+
+
+def _load_agent_module() -> Any:
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent.parent / "graphs" / "agent.py"
+    spec = importlib.util.spec_from_file_location("b24_demo_agent", path)
+    if spec is None or spec.loader is None or not path.exists():
+        raise FileNotFoundError(f"{path} (graphs/ ships with the repository, not the wheel)")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _agent_scenario(
+    out: _Out, emu: Any, client: Any, settings: Any, *, chat_model: Any
+) -> dict[str, Any] | None:
+    """Scenario 1 with a chat model: graphs/agent.py pauses at the write (HITL interrupt), the reviewer approves,
+    the run resumes from the checkpoint and the tool executes once. None → fall back to the direct tool call."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.types import Command
+
+    try:
+        mod = _load_agent_module()
+    except Exception as exc:  # no graphs/ (installed wheel) or it failed to import
+        out.p(f"(agent unavailable: {type(exc).__name__}: {exc}; using the direct tool call)")
+        return None
+    prompt = (
+        "A web-form submission arrived. Create ONE lead for it with crm_lead_add, copying the contact data and "
+        "putting the source metadata into SOURCE_ID=WEB, SOURCE_DESCRIPTION, UTM_* fields, "
+        "ORIGINATOR_ID='webform' and ORIGIN_ID=<submission_id>. Payload: " + json.dumps(WEB_FORM_PAYLOAD)
+    )
+    config = {"configurable": {"thread_id": "demo-web-form-lead"}}
+    kw: dict[str, Any] = {"client": client, "packs": ("core",)}
+    if chat_model is not None:
+        kw["model"] = chat_model
+    before = emu.count("lead")
+    reviews = 0
+    try:
+        with mod.open_agent(settings, **kw) as agent:
+            state = agent.invoke({"messages": [HumanMessage(prompt)]}, config, durability="sync")
+            while state.get("__interrupt__") and reviews < 5:
+                reviews += 1
+                request = state["__interrupt__"][0].value
+                out.p("[bold]What the reviewer sees[/] (the agent's paused tool call):")
+                for action in request.get("action_requests", []):
+                    out.p(f"  {action.get('name')}")
+                    out.json(action.get("args"))
+                out.p(f"Leads in the portal before approval: {emu.count('lead')}")
+                decisions = [{"type": "approve"} for _ in request.get("action_requests", [])]
+                state = agent.invoke(Command(resume={"decisions": decisions}), config, durability="sync")
+                out.p("[green]approved by demo-reviewer → the run resumed from its checkpoint[/]")
+            final = state["messages"][-1].content if state.get("messages") else ""
+    except Exception as exc:  # a model hiccup must not sink the demo
+        out.p(f"(agent run failed: {type(exc).__name__}: {exc}; using the direct tool call)")
+        return None
+    out.p(f"Agent: {str(final)[:300]}")
+    leads = [r for r in emu.records("lead") if str(r.get("ORIGIN_ID")) == WEB_FORM_PAYLOAD["submission_id"]]
+    out.p(f"Leads with ORIGIN_ID={WEB_FORM_PAYLOAD['submission_id']}: {len(leads)}; leads before: {before}")
+    return {
+        "plan_id": config["configurable"]["thread_id"],
+        "lead_id": leads[0]["ID"] if leads else None,
+        "leads_with_origin": len(leads),
+        "second_approval": f"refused (reviews: {reviews}; the thread is finished)",
+        "agent": True,
+    }
+
+
+def scenario_deals_without_tasks(out: _Out, client: Any) -> dict[str, Any]:
+    out.h("2 · Daily list of deals without active tasks (reads only)")
+    deals = list(
+        client.iter_list(
+            "crm.deal.list",
+            {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "STAGE_ID", "ASSIGNED_BY_ID"]},
+        )
+    )
+    tasks = list(client.iter_list("tasks.task.list", {"select": ["ID", "UF_CRM_TASK", "STATUS"]}))
+    active: set[str] = set()
+    for t in tasks:
+        status = str(t.get("status", t.get("STATUS", "")))
+        if status in ("5", "7"):  # completed / deferred-closed
+            continue
+        for b in t.get("ufCrmTask", t.get("UF_CRM_TASK")) or []:
+            if str(b).startswith("D_"):
+                active.add(str(b)[2:])
+    without = [d for d in deals if str(d["ID"]) not in active]
+    out.table(
+        f"{len(without)} of {len(deals)} open deals have no active task",
+        ["ID", "TITLE", "STAGE", "owner"],
+        [[d["ID"], d.get("TITLE"), d.get("STAGE_ID"), d.get("ASSIGNED_BY_ID")] for d in without[:10]],
+    )
+    if len(without) > 10:
+        out.p(f"  … and {len(without) - 10} more")
+    return {"open_deals": len(deals), "without_tasks": len(without)}
+
+
+def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> dict[str, Any]:
+    out.h("3 · Guarded batch update (one plan; the reviewer edits one value)")
+    deals = list(
+        client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "COMMENTS"]})
+    )
+    targets = deals[:5]
+    cmd = {
+        f"d{d['ID']}": [
+            "crm.deal.update",
+            {"id": int(d["ID"]), "fields": {"COMMENTS": "Q4 cleanup: verified"}},
+        ]
+        for d in targets
+    }
+    res = approvals.submit("batch", {"halt": 0, "cmd": cmd}, requested_by="demo:ops")
+    out.p(f"batch of {len(cmd)} × crm.deal.update submitted → [yellow]{res.status}[/], plan_id={res.plan_id}")
+    _reviewer_view(out, approvals, res.plan_id)
+    edited_key = next(iter(cmd))
+    edited = {"halt": 0, "cmd": {k: list(v) for k, v in cmd.items()}}
+    edited["cmd"][edited_key] = [
+        "crm.deal.update",
+        {"id": cmd[edited_key][1]["id"], "fields": {"COMMENTS": "Q4 cleanup: verified — keep open, VIP"}},
+    ]
+    out.p(
+        f"Reviewer edits {edited_key}: COMMENTS → 'Q4 cleanup: verified — keep open, VIP' "
+        f"([italic]b24 review edit {res.plan_id} --params @edited.json[/])"
+    )
+    done = approvals.edit(res.plan_id, edited, reviewer="demo-reviewer")
+    out.p(f"[green]edited + approved → {done.status}[/]")
+    view = approvals.show(res.plan_id)
+    diff = getattr(view, "diff", None)
+    if diff:
+        out.p("Diff against the original plan (what the reviewer changed):")
+        out.table(
+            "diff",
+            ["path", "before", "after"],
+            [[d.get("path"), _readable(d.get("old")), _readable(d.get("new"))] for d in diff],
+        )
+    rows = []
+    for d in targets:
+        now = client.call("crm.deal.get", {"id": int(d["ID"])}).result
+        rows.append([d["ID"], now.get("COMMENTS")])
+    out.table("Deals after execution", ["ID", "COMMENTS"], rows)
+    return {
+        "plan_id": res.plan_id,
+        "status": done.status,
+        "updated": len(rows),
+        "edited_value": rows[0][1] if rows else None,
+    }
+
+
+def run_demo(
+    base_dir: str | Path = ".runtime/demo", *, keep: bool = False, quiet: bool = False, chat_model: Any = None
+) -> dict[str, Any]:
+    """Run the three scenarios; returns what happened (for tests). State lives in a fresh directory."""
+    from .._settings import B24Settings
+    from ..approval import Approvals
+    from ..emulator import Emulator
+    from ..policy._policy import Policy
+
+    t0 = time.monotonic()
+    base = Path(base_dir)
+    run_dir = base / ("last" if keep else time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out = _Out()
+    if quiet:
+        import io
+
+        from rich.console import Console
+
+        out.console = Console(file=io.StringIO(), width=110)
+    model = _model_available()
+    out.h("b24-tools demo — emulator in process, approval graph on SQLite")
+    out.p(
+        f"state: {run_dir}   model: {model or 'none (direct tool calls; set B24_MODEL + API key for an agent)'}"
+    )
+    emu = Emulator(run_dir / "emulator.sqlite")
+    emu.seed(leads=25, deals=30, contacts=15, companies=5, tasks=20, users=5)
+    settings = B24Settings(
+        _env_file=None,
+        runtime_dir=run_dir,
+        sqlite_path=run_dir / "b24.sqlite",
+        audit_file=run_dir / "audit.jsonl",
+        rate_limiter="off",
+        packs="core",
+    )
+    client = emu.client()
+    open_deals = [
+        int(d["ID"]) for d in client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID"]})
+    ]
+    for deal_id in open_deals[1:4]:  # portal history: three open deals already have a follow-up task
+        client.call(
+            "tasks.task.add",
+            {
+                "fields": {
+                    "TITLE": f"Call back about deal {deal_id}",
+                    "RESPONSIBLE_ID": 1,
+                    "UF_CRM_TASK": [f"D_{deal_id}"],
+                }
+            },
+        )
+    policy = Policy(packs=("core",), allowlist=(), allow_unlisted=False, require_plan=False)
+    summary: dict[str, Any] = {"run_dir": str(run_dir)}
+    with Approvals.open(settings, client=client, policy=policy) as approvals:
+        summary["lead"] = scenario_lead_from_form(
+            out, emu, client, approvals, model=model, settings=settings, chat_model=chat_model
+        )
+        summary["deals_without_tasks"] = scenario_deals_without_tasks(out, client)
+        summary["batch"] = scenario_guarded_batch(out, emu, client, approvals)
+        out.h("Audit trail")
+        events = approvals.audit.events()
+        out.table(
+            f"{len(events)} audit events",
+            ["event", "actor", "method", "plan_id", "decision", "outcome"],
+            [
+                [
+                    e.get("event"),
+                    e.get("actor"),
+                    e.get("method"),
+                    (e.get("plan_id") or "")[:12],
+                    e.get("decision"),
+                    e.get("outcome"),
+                ]
+                for e in events
+            ],
+        )
+        n = approvals.audit.export(run_dir / "audit.jsonl")
+        summary["audit_events"] = n
+    summary["seconds"] = round(time.monotonic() - t0, 2)
+    env = f"B24_SQLITE_PATH={run_dir / 'b24.sqlite'}"
+    out.p(f"\nAudit exported to {run_dir / 'audit.jsonl'} ({n} lines). Inspect it with:")
+    out.p(f"  [bold]{env} b24 audit tail[/]")
+    out.p(f"  [bold]{env} b24 review list --status executed[/]")
+    out.p(f"done in {summary['seconds']} s")
+    client.close()
+    return summary
+
+
+def main(*, keep: bool = False) -> int:
+    try:
+        run_demo(keep=keep)
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(keep="--keep" in sys.argv))
