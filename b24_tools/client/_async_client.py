@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any, Literal
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -14,15 +16,16 @@ from ._core import BaseClient, Call, Step
 from ._paging import (
     PAGE,
     ListShape,
+    auto_concurrency,
     chain_commands,
     chain_length,
+    chain_segments,
     check_mode,
     consume_chain,
     extract,
     offset_commands,
     open_scan,
     opening_commands,
-    plan_segments,
     prepare_fast,
     record_id,
     shape_for,
@@ -34,6 +37,8 @@ __all__ = ["AsyncB24Client"]
 
 Commands = Mapping[str, tuple[str, Mapping[str, Any] | None] | str]
 Mode = Literal["fast", "offset"]
+_J = TypeVar("_J")
+_R = TypeVar("_R")
 
 
 class AsyncB24Client(BaseClient):
@@ -121,24 +126,47 @@ class AsyncB24Client(BaseClient):
         """Call one method. `idempotency_key` makes a REST 3.0 write safe to re-send (`Idempotency-Key`)."""
         return await self._send(self._new_call(method, params, v3=v3, idempotency_key=idempotency_key))
 
-    async def batch(self, commands: Commands, *, halt: bool = False) -> BatchResult:
-        """Run named commands (`(method, params)` or `"method?query"`), 50 per request, in the given order."""
+    async def batch(
+        self, commands: Commands, *, halt: bool = False, concurrency: int | None = None
+    ) -> BatchResult:
+        """Run named commands, 50 per request, several requests at a time: see `B24Client.batch`."""
+        chunks = plan_batch(commands)
         out = BatchResult()
-        for chunk in plan_batch(commands):
-            part = parse_batch((await self._send(self._batch_call(chunk, halt))).raw, chunk)
+        if halt or len(chunks) == 1:
+            for chunk in chunks:
+                part = parse_batch((await self._send(self._batch_call(chunk, halt))).raw, chunk)
+                out.merge(part)
+                if halt and part.errors:
+                    break
+            return out
+
+        async def run(chunk: list[tuple[str, str, str]]) -> BatchResult:
+            return parse_batch((await self._send(self._batch_call(chunk, False))).raw, chunk)
+
+        workers = auto_concurrency(len(chunks), self._limiter.burst, concurrency)
+        async for part in _in_order(chunks, run, workers):
             out.merge(part)
-            if halt and part.errors:
-                break
         return out
 
     async def call_many(
-        self, method: str, params_list: Sequence[Mapping[str, Any]], *, halt: bool = False
+        self,
+        method: str,
+        params_list: Sequence[Mapping[str, Any]],
+        *,
+        halt: bool = False,
+        concurrency: int | None = None,
     ) -> BatchResult:
-        """The same method with many params, as batches; results keyed "0", "1", ..."""
-        return await self.batch({str(i): (method, p) for i, p in enumerate(params_list)}, halt=halt)
+        """The same method with many params, as batches; results keyed "0", "1", ... in the caller's order."""
+        commands = {str(i): (method, p) for i, p in enumerate(params_list)}
+        return await self.batch(commands, halt=halt, concurrency=concurrency)
 
     def iter_list(
-        self, method: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "fast", parallel: int = 1
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Mode = "fast",
+        parallel: int | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """`async for record in client.iter_list(...)`: see `B24Client.iter_list`."""
         check_mode(mode, parallel)
@@ -178,7 +206,7 @@ class AsyncB24Client(BaseClient):
         return parse_batch((await self._send(self._batch_call(chunk, False, read=True))).raw, chunk)
 
     async def _iter_fast(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int = 1
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int | None = None
     ) -> AsyncIterator[dict[str, Any]]:
         opening = await self._page_batch(opening_commands(method, base, shape, last))
         shape, first, upper = open_scan(opening, shape)
@@ -189,13 +217,19 @@ class AsyncB24Client(BaseClient):
         last = record_id(first[-1], shape)
         if last >= upper:
             return
-        segments = plan_segments(last, upper, parallel)
-        if len(segments) == 1:
+        spans = chain_segments(last, upper)
+        workers = auto_concurrency(len(spans), self._limiter.burst, parallel)
+        if workers == 1:
             async for records in self._fast_pages(method, base, shape, last, upper):
                 for r in records:
                     yield r
-        else:
-            async for r in self._iter_segments(method, base, shape, segments):
+            return
+
+        async def read(span: tuple[int, int]) -> list[dict[str, Any]]:
+            return [r async for records in self._fast_pages(method, base, shape, *span) for r in records]
+
+        async for records in _in_order(spans, read, workers):
+            for r in records:
                 yield r
 
     async def _fast_pages(
@@ -210,33 +244,22 @@ class AsyncB24Client(BaseClient):
             if done:
                 return
 
-    async def _iter_segments(
-        self, method: str, base: dict[str, Any], shape: ListShape, segments: list[tuple[int, int]]
-    ) -> AsyncIterator[dict[str, Any]]:
-        q: asyncio.Queue[tuple[str, Any]] = asyncio.Queue(maxsize=2 * len(segments))
 
-        async def worker(i: int, after: int, upper: int) -> None:
-            try:
-                async for records in self._fast_pages(method, base, shape, after, upper):
-                    await q.put(("page", records))
-            except Exception as exc:
-                await q.put(("error", exc))
-            finally:
-                await q.put(("done", None))
-
-        tasks = [asyncio.create_task(worker(i, a, u)) for i, (a, u) in enumerate(segments)]
-        try:
-            running = len(tasks)
-            while running:
-                kind, value = await q.get()
-                if kind == "done":
-                    running -= 1
-                elif kind == "error":
-                    raise value
-                else:
-                    for r in value:
-                        yield r
-        finally:
-            for t in tasks:
-                t.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+async def _in_order(
+    jobs: Sequence[_J], run: Callable[[_J], Awaitable[_R]], workers: int
+) -> AsyncIterator[_R]:
+    """Run `jobs` as tasks, at most `workers` in flight, and yield their results in job order."""
+    pending: deque[asyncio.Task[_R]] = deque()
+    todo: Iterator[_J] = iter(jobs)
+    try:
+        for job in islice(todo, workers):
+            pending.append(asyncio.ensure_future(run(job)))
+        while pending:
+            result = await pending.popleft()
+            for job in islice(todo, 1):
+                pending.append(asyncio.ensure_future(run(job)))
+            yield result
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)

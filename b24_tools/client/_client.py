@@ -12,11 +12,12 @@ errors, retry decisions), `_batch.py` and `_paging.py`.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -27,15 +28,16 @@ from ._core import BaseClient, Call, Step
 from ._paging import (
     PAGE,
     ListShape,
+    auto_concurrency,
     chain_commands,
     chain_length,
+    chain_segments,
     check_mode,
     consume_chain,
     extract,
     offset_commands,
     open_scan,
     opening_commands,
-    plan_segments,
     prepare_fast,
     record_id,
     shape_for,
@@ -47,6 +49,8 @@ __all__ = ["B24Client", "AsyncB24Client", "Commands", "Mode"]
 
 Commands = Mapping[str, tuple[str, Mapping[str, Any] | None] | str]
 Mode = Literal["fast", "offset"]
+_J = TypeVar("_J")
+_R = TypeVar("_R")
 
 
 class B24Client(BaseClient):
@@ -134,30 +138,56 @@ class B24Client(BaseClient):
         """Call one method. `idempotency_key` makes a REST 3.0 write safe to re-send (`Idempotency-Key`)."""
         return self._send(self._new_call(method, params, v3=v3, idempotency_key=idempotency_key))
 
-    def batch(self, commands: Commands, *, halt: bool = False) -> BatchResult:
-        """Run named commands (`(method, params)` or `"method?query"`), 50 per request, in the given order."""
+    def batch(self, commands: Commands, *, halt: bool = False, concurrency: int | None = None) -> BatchResult:
+        """Run named commands (`(method, params)` or `"method?query"`), 50 per request; results in the given order.
+
+        Requests of 50 go several at a time under the shared limiter (`concurrency=` overrides the number;
+        `$result[...]` references never cross a request, so requests are independent). `halt=True` runs them one
+        after another and stops at the first request with an error.
+        """
+        chunks = plan_batch(commands)
         out = BatchResult()
-        for chunk in plan_batch(commands):
-            part = parse_batch(self._send(self._batch_call(chunk, halt)).raw, chunk)
+        if halt or len(chunks) == 1:
+            for chunk in chunks:
+                part = parse_batch(self._send(self._batch_call(chunk, halt)).raw, chunk)
+                out.merge(part)
+                if halt and part.errors:
+                    break
+            return out
+        workers = auto_concurrency(len(chunks), self._limiter.burst, concurrency)
+        for part in _in_order(
+            chunks, lambda c: parse_batch(self._send(self._batch_call(c, False)).raw, c), workers
+        ):
             out.merge(part)
-            if halt and part.errors:
-                break
         return out
 
     def call_many(
-        self, method: str, params_list: Sequence[Mapping[str, Any]], *, halt: bool = False
+        self,
+        method: str,
+        params_list: Sequence[Mapping[str, Any]],
+        *,
+        halt: bool = False,
+        concurrency: int | None = None,
     ) -> BatchResult:
-        """The same method with many params, as batches; results keyed "0", "1", ..."""
-        return self.batch({str(i): (method, p) for i, p in enumerate(params_list)}, halt=halt)
+        """The same method with many params, as batches; results keyed "0", "1", ... in the caller's order."""
+        commands = {str(i): (method, p) for i, p in enumerate(params_list)}
+        return self.batch(commands, halt=halt, concurrency=concurrency)
 
     # -- paging --
     def iter_list(
-        self, method: str, params: Mapping[str, Any] | None = None, *, mode: Mode = "fast", parallel: int = 1
+        self,
+        method: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        mode: Mode = "fast",
+        parallel: int | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Yield every record of a list method lazily (constant memory).
+        """Yield every record of a list method lazily, in ID order (bounded memory).
 
-        fast: ID cursor (`>ID`, start=-1) with up to 50 pages chained in one batch; `parallel=N` splits the ID
-        range into N segments read concurrently under the shared limiter. offset: classic start/next pages.
+        fast: ID cursor (`>ID`, start=-1) with up to 50 pages chained in one batch. When the opening request shows
+        more than one chain of data, the ID range is cut into one-chain spans read by several cursors at once under
+        the shared limiter (as many as its burst allows, at most 6); `parallel=N` sets the number of cursors,
+        `parallel=1` reads one chain after another. offset: classic start/next pages.
         """
         check_mode(mode, parallel)
         shape = shape_for(method)
@@ -191,7 +221,7 @@ class B24Client(BaseClient):
         return parse_batch(self._send(self._batch_call(chunk, False, read=True)).raw, chunk)
 
     def _iter_fast(
-        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int = 1
+        self, method: str, base: dict[str, Any], shape: ListShape, last: int, parallel: int | None = None
     ) -> Iterator[dict[str, Any]]:
         shape, first, upper = open_scan(self._page_batch(opening_commands(method, base, shape, last)), shape)
         yield from first
@@ -200,12 +230,18 @@ class B24Client(BaseClient):
         last = record_id(first[-1], shape)
         if last >= upper:
             return
-        segments = plan_segments(last, upper, parallel)
-        if len(segments) == 1:
+        spans = chain_segments(last, upper)
+        workers = auto_concurrency(len(spans), self._limiter.burst, parallel)
+        if workers == 1:
             for records in self._fast_pages(method, base, shape, last, upper):
                 yield from records
-        else:
-            yield from self._iter_segments(method, base, shape, segments)
+            return
+
+        def read(span: tuple[int, int]) -> list[dict[str, Any]]:
+            return [r for records in self._fast_pages(method, base, shape, *span) for r in records]
+
+        for records in _in_order(spans, read, workers):
+            yield from records
 
     def _fast_pages(
         self, method: str, base: dict[str, Any], shape: ListShape, last: int, upper: int
@@ -221,49 +257,19 @@ class B24Client(BaseClient):
             if done:
                 return
 
-    def _iter_segments(
-        self, method: str, base: dict[str, Any], shape: ListShape, segments: list[tuple[int, int]]
-    ) -> Iterator[dict[str, Any]]:
-        """Read the ID segments concurrently (one thread each, all under the shared limiter)."""
-        q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2 * len(segments))
-        stop = threading.Event()
 
-        def put(item: tuple[str, Any]) -> bool:
-            while not stop.is_set():
-                try:
-                    q.put(item, timeout=0.05)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def worker(i: int, after: int, upper: int) -> None:
-            try:
-                for records in self._fast_pages(method, base, shape, after, upper):
-                    if not put(("page", records)):
-                        return
-            except BaseException as exc:  # handed to the consumer, which re-raises it
-                put(("error", exc))
-            finally:
-                put(("done", None))
-
-        threads = [
-            threading.Thread(target=worker, args=(i, a, u), daemon=True, name=f"b24-cursor-{i}")
-            for i, (a, u) in enumerate(segments)
-        ]
-        for t in threads:
-            t.start()
-        try:
-            running = len(threads)
-            while running:
-                kind, value = q.get()
-                if kind == "done":
-                    running -= 1
-                elif kind == "error":
-                    raise value
-                else:
-                    yield from value
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(timeout=5)
+def _in_order(jobs: Sequence[_J], run: Callable[[_J], _R], workers: int) -> Iterator[_R]:
+    """Run `jobs` on `workers` threads, at most `workers` in flight, and yield their results in job order."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="b24-worker")
+    pending: deque[Future[_R]] = deque()
+    todo: Iterator[_J] = iter(jobs)
+    try:
+        for job in islice(todo, workers):
+            pending.append(pool.submit(run, job))
+        while pending:
+            result = pending.popleft().result()
+            for job in islice(todo, 1):
+                pending.append(pool.submit(run, job))
+            yield result
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -34,10 +34,10 @@ __all__ = [
     "chain_commands",
     "consume_chain",
     "chain_length",
-    "split_range",
+    "chain_segments",
+    "auto_concurrency",
     "opening_commands",
     "open_scan",
-    "plan_segments",
     "slim_params",
     "record_id",
     "PAGE",
@@ -264,26 +264,32 @@ def open_scan(result: BatchResult, shape: ListShape) -> tuple[ListShape, list[di
     return shape, extract(result.results.get("p0"), shape), (record_id(highs[0], shape) if highs else None)
 
 
-def plan_segments(last: int, upper: int, parallel: int) -> list[tuple[int, int]]:
-    """Split IDs (last, upper] between at most `parallel` cursors, one per full chain (2,500 dense IDs) at least,
-    so parallel mode never spends more requests than the sequential scan on data one chain can read."""
-    chains = math.ceil((upper - last) / (PAGE * PAGE))
-    return split_range(last, upper, max(1, min(parallel, chains)))
+def chain_segments(last: int, upper: int) -> list[tuple[int, int]]:
+    """IDs (last, upper] cut into spans of one chain each (2,500 IDs): on dense IDs each span is one request,
+    so reading the spans concurrently costs exactly the requests of the sequential scan."""
+    span = PAGE * PAGE
+    return [(a, min(a + span, upper)) for a in range(last, upper, span)]
 
 
-def split_range(low: int, high: int, parts: int) -> list[tuple[int, int]]:
-    """Split IDs (low, high] into up to `parts` contiguous segments (after, upper]."""
-    parts = max(1, min(parts, max(1, high - low)))
-    edges = [low + (high - low) * i // parts for i in range(parts + 1)]
-    return [(edges[i], edges[i + 1]) for i in range(parts) if edges[i + 1] > edges[i]]
+# Cursors in flight when the caller does not say: enough to hide latency, few enough to stay far inside the
+# portal's burst (50 on standard plans, bitrix24-wire-facts.md "Limits") and its operating-time budget.
+AUTO_CONCURRENCY = 6
 
 
-def check_mode(mode: str, parallel: int) -> None:
+def auto_concurrency(jobs: int, burst: float, override: int | None = None) -> int:
+    """How many requests to keep in flight for `jobs` independent requests under a bucket of `burst`."""
+    if override is not None:
+        return max(1, min(override, jobs))
+    cap = AUTO_CONCURRENCY if burst == float("inf") else max(1, min(AUTO_CONCURRENCY, int(burst // 8)))
+    return max(1, min(cap, jobs))
+
+
+def check_mode(mode: str, parallel: int | None) -> None:
     if mode not in ("fast", "offset"):
         raise B24ValidationError(f"iter_list mode must be 'fast' or 'offset', not {mode!r}")
-    if not isinstance(parallel, int) or parallel < 1:
-        raise B24ValidationError("parallel must be a positive integer")
-    if parallel > 1 and mode != "fast":
+    if parallel is not None and (not isinstance(parallel, int) or isinstance(parallel, bool) or parallel < 1):
+        raise B24ValidationError("parallel must be a positive integer (or None: chosen from the data)")
+    if parallel is not None and parallel > 1 and mode != "fast":
         raise B24ValidationError("parallel cursors need mode='fast' (they split the ID range)")
 
 

@@ -11,6 +11,7 @@ import bisect
 import json
 import re
 import threading
+import time
 from typing import Any
 from urllib.parse import unquote
 
@@ -57,6 +58,9 @@ class FakePortal:
         self.inner_calls = 0
         self.lock = threading.Lock()
         self.resolve_refs = True
+        self.delay = 0.0  # seconds each request takes (to see requests overlap)
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._id_cache: dict[str, tuple[list[dict[str, Any]], list[int]]] = {}
 
     def _ids(self, method: str, id_field: str) -> list[int]:
@@ -75,6 +79,17 @@ class FakePortal:
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             self.requests.append(request)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                time.sleep(self.delay)
+            return self._handle(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content or b"{}")
         prefix = f"/rest/{self.user_id}/{self.code}/"
         path = request.url.path
@@ -105,6 +120,8 @@ class FakePortal:
             return True, {"result": [{"ID": str(params.get("ID")), "NAME": "DEMO"}], "total": 1}
         if method == "crm.lead.add":
             return True, {"result": 7}
+        if method == "test.echo":  # answers with what it was sent (order checks)
+            return True, {"result": params}
         return False, {"error": "ERROR_METHOD_NOT_FOUND", "error_description": "Method not found!"}
 
     def list(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from b24_tools import B24Client, B24ValidationError
-from b24_tools.client._paging import chain_commands, consume_chain, plan_segments, shape_for, split_range
+from b24_tools.client._paging import (
+    auto_concurrency,
+    chain_commands,
+    chain_segments,
+    consume_chain,
+    shape_for,
+)
 from b24_tools.client._response import BatchResult
 
 from .fakeportal import FakePortal, make_records
@@ -48,10 +54,11 @@ def test_fast_mode_chains_pages_inside_one_batch(client: B24Client, portal: Fake
         and "select[0]=ID" in opening["max"]
         and "start=-1" in opening["max"]
     )
-    cmds = portal.bodies[1]["cmd"]
+    # the two chains after the opening page are read by two cursors at once, each bounded to its span
+    cmds = next(b["cmd"] for b in portal.bodies[1:] if "filter[>ID]=50&" in unquote(b["cmd"]["p0"]))
     assert len(cmds) == 50
     first = unquote(cmds["p0"])
-    assert "filter[>ID]=50" in first and "filter[<=ID]=5000" in first
+    assert "filter[>ID]=50" in first and "filter[<=ID]=2550" in first
     assert "order[ID]=ASC" in first and "start=-1" in first
     assert (
         "select[0]=TITLE&select[1]=ID" in first
@@ -148,15 +155,23 @@ def test_parallel_cursors_yield_every_record_once(
     assert sorted(ids) == [1 + 2 * i for i in range(n)] and len(set(ids)) == n
 
 
-def test_parallel_cursors_keep_each_segment_ascending(client: B24Client, portal: FakePortal) -> None:
+def test_parallel_cursors_yield_records_in_id_order(client: B24Client, portal: FakePortal) -> None:
     portal.tables["crm.lead.list"] = make_records("crm.lead.list", 4000)
     ids = _ids(list(client.iter_list("crm.lead.list", parallel=4)), "crm.lead.list")
-    assert ids[:50] == list(range(1, 51))  # the opening page comes first
-    segments = plan_segments(50, 4000, 4)
-    assert len(segments) == 2
-    for lo, hi in segments:
-        seg = [i for i in ids if lo < i <= hi]
-        assert seg == sorted(seg) and len(seg) == hi - lo
+    assert ids == list(range(1, 4001))
+
+
+def test_defaults_read_several_chains_at_once_with_no_extra_request(
+    client: B24Client, portal: FakePortal
+) -> None:
+    """No `parallel=`: the opening batch shows four chains of data, so four cursors read them concurrently;
+    the requests are those of the sequential scan (ceil(N/2,500) + 1) and the records come in ID order."""
+    portal.tables["crm.lead.list"] = make_records("crm.lead.list", 10_000)
+    portal.delay = 0.05
+    ids = _ids(list(client.iter_list("crm.lead.list")), "crm.lead.list")
+    assert ids == list(range(1, 10_001))
+    assert portal.methods == ["batch"] * 5
+    assert portal.max_in_flight >= 2
 
 
 def test_parallel_learns_the_id_bound_in_the_opening_request(client: B24Client, portal: FakePortal) -> None:
@@ -175,15 +190,19 @@ def test_parallel_splits_only_what_fills_a_chain_per_cursor(client: B24Client, p
     assert portal.methods == ["batch"] * 5
 
 
-def test_plan_segments_uses_one_cursor_per_full_chain() -> None:
-    assert plan_segments(50, 2_500, 4) == [(50, 2_500)]
-    assert plan_segments(0, 5_000, 4) == [(0, 2_500), (2_500, 5_000)]
-    assert len(plan_segments(0, 50_000, 4)) == 4
+def test_chain_segments_cut_the_range_into_one_chain_spans() -> None:
+    assert chain_segments(50, 2_500) == [(50, 2_500)]
+    assert chain_segments(0, 5_000) == [(0, 2_500), (2_500, 5_000)]
+    assert chain_segments(50, 10_000) == [(50, 2_550), (2_550, 5_050), (5_050, 7_550), (7_550, 10_000)]
 
 
-def test_split_range_covers_the_range_without_overlap() -> None:
-    assert split_range(0, 10, 3) == [(0, 3), (3, 6), (6, 10)]
-    assert split_range(4, 5, 8) == [(4, 5)]
+def test_auto_concurrency_stays_inside_the_burst() -> None:
+    assert auto_concurrency(10, 48.0) == 6
+    assert auto_concurrency(10, 16.0) == 2
+    assert auto_concurrency(10, 1.0) == 1
+    assert auto_concurrency(3, float("inf")) == 3
+    assert auto_concurrency(10, 48.0, override=9) == 9
+    assert auto_concurrency(2, 48.0, override=9) == 2
 
 
 def test_parallel_needs_fast_mode(client: B24Client) -> None:
@@ -207,13 +226,13 @@ def test_an_unknown_wrapped_list_is_learned_from_its_first_page(
     assert batches and "$result[p0][products][49][id]" in unquote(batches[0]["cmd"]["p1"])
 
 
-@given(low=st.integers(0, 10**6), width=st.integers(1, 10**5), parts=st.integers(1, 64))
+@given(low=st.integers(0, 10**6), width=st.integers(1, 10**5))
 @settings(max_examples=200, deadline=None)
-def test_split_range_partitions_the_id_range(low: int, width: int, parts: int) -> None:
-    segs = split_range(low, low + width, parts)
+def test_chain_segments_partition_the_id_range(low: int, width: int) -> None:
+    segs = chain_segments(low, low + width)
     assert segs[0][0] == low and segs[-1][1] == low + width
-    assert all(a < b for a, b in segs) and all(segs[i][1] == segs[i + 1][0] for i in range(len(segs) - 1))
-    assert len(segs) <= parts
+    assert all(0 < b - a <= 2_500 for a, b in segs)
+    assert all(segs[i][1] == segs[i + 1][0] for i in range(len(segs) - 1))
 
 
 @given(ids=st.lists(st.integers(1, 10**6), unique=True, max_size=400), after=st.integers(0, 10**6))

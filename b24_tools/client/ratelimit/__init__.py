@@ -35,7 +35,12 @@ __all__ = [
 
 @runtime_checkable
 class RateLimiter(Protocol):
-    """Wait until one more request to `key` (a portal host) fits the bucket; return the seconds waited."""
+    """Wait until one more request to `key` (a portal host) fits the bucket; return the seconds waited.
+
+    `burst` is the bucket's size (requests that may go at once); clients size their concurrency by it.
+    """
+
+    burst: float
 
     def acquire(self, key: str) -> float: ...
 
