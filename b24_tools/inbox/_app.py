@@ -24,7 +24,7 @@ from .._settings import B24Settings
 from ._auth import ReviewerAuth
 from ._backend import ReviewerBackend
 from ._decisions import DecisionsMixin
-from ._pages import PagesMixin
+from ._page_handlers import PagesMixin
 from ._web import SESSION_COOKIE, STATIC_DIR
 
 __all__ = ["create_app", "SESSION_COOKIE"]

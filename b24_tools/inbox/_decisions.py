@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from .._errors import B24Error, B24PlanError, B24PolicyError, B24ValidationError
 from .._redact import redact, redact_text
 from ._forms import FormField, diff_params, form_fields, parse_form
-from ._views import attr, catalog_spec, plan_row
+from ._viewdata import attr, catalog_spec, plan_row
 from ._web import InboxCore, error_text, fields_with_values
 
 __all__ = ["DecisionsMixin"]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ._views import attr, catalog_spec
+from ._viewdata import attr, catalog_spec
 
 __all__ = ["EntityFields", "fields_method_for", "describe_fields"]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._redact import redact
-from ._views import catalog_spec, entity_info, flatten, label_for, params_schema, pretty, schema_node
+from ._viewdata import catalog_spec, entity_info, flatten, label_for, params_schema, pretty, schema_node
 
 __all__ = ["FormField", "form_fields", "parse_form", "diff_params"]
 

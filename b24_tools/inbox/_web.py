@@ -1,7 +1,7 @@
 """What every inbox page shares: rendering with security headers, sessions, CSRF, flashes, plan loading.
 
 `InboxCore` holds the app's state (auth, the reviewer API backend, templates); the page and decision handlers
-are mixins over it (`_pages.py`, `_decisions.py`), assembled by `create_app` in `_app.py`.
+are mixins over it (`_page_handlers.py`, `_decisions.py`), assembled by `create_app` in `_app.py`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ._auth import LoginThrottle, ReviewerAuth, csrf_matches, new_csrf_token, va
 from ._backend import ReviewerBackend
 from ._fields import EntityFields
 from ._forms import FormField, form_fields, parse_form
-from ._views import attr, audit_rows, flatten, pretty
+from ._viewdata import attr, audit_rows, flatten, pretty
 
 __all__ = [
     "InboxCore",

@@ -1,4 +1,4 @@
-"""Sign-in, the inbox list and the plan page (read-only views; decisions are in `_decisions.py`)."""
+"""GET handlers: sign-in, the inbox list, the plan page and downloads (decisions are in `_decisions.py`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .._errors import B24Error, B24PlanError
 from .._redact import redact, redact_text
 from ._auth import new_csrf_token, valid_reviewer_name
 from ._forms import diff_params
-from ._views import attr, catalog_spec, flatten, param_rows, plan_row, pretty, sample_table
+from ._viewdata import attr, catalog_spec, flatten, param_rows, plan_row, pretty, sample_table
 from ._web import SECURITY_HEADERS, InboxCore, safe_next
 
 __all__ = ["PagesMixin"]

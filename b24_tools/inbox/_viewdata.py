@@ -1,4 +1,4 @@
-"""Turn plans, views and audit events into plain, redacted dicts the templates render; build edit forms.
+"""View data: plans, views and audit events as plain, redacted dicts the templates render; schema labels.
 
 Everything here tolerates the shape of the reviewer API's objects (dataclass, pydantic model or dict) and a
 missing catalog: labels then fall back to the raw field codes.

@@ -4,7 +4,7 @@ import json
 
 from b24_tools.inbox._fields import describe_fields, fields_method_for
 from b24_tools.inbox._forms import diff_params, form_fields, parse_form
-from b24_tools.inbox._views import audit_rows, flatten, param_rows, plan_row, to_datetime
+from b24_tools.inbox._viewdata import audit_rows, flatten, param_rows, plan_row, to_datetime
 
 ENTITY = describe_fields(
     {
