@@ -2,6 +2,7 @@
 
     B24Error
     ├── B24ConfigError              settings missing or contradictory (names the env variables to set)
+    │   └── B24MissingExtra         an optional part's packages are not installed (names the extra; an ImportError)
     ├── B24ValidationError          bad input refused before any network call (method name, params, batch shape)
     ├── B24PolicyError              the policy gate refused a call (names the rule and the flag that allows it)
     ├── B24PlanError                a plan is unknown, expired, tampered, rejected or already decided
@@ -37,6 +38,7 @@ from typing import Any
 __all__ = [
     "B24Error",
     "B24ConfigError",
+    "B24MissingExtra",
     "B24ValidationError",
     "B24PolicyError",
     "B24PlanError",
@@ -82,6 +84,31 @@ class B24Error(Exception):
 
 class B24ConfigError(B24Error):
     """Settings are missing or contradictory."""
+
+
+class B24MissingExtra(B24ConfigError, ImportError):
+    """An optional part was used without its extra installed. Also an `ImportError`, so import guards work."""
+
+    def __init__(self, feature: str, extra: str, missing: str) -> None:
+        super().__init__(
+            f"{feature} needs the {missing!r} package, which is not installed",
+            hint=f"pip install 'b24-tools[{extra}]'",
+        )
+        self.extra = extra
+        self.name = missing
+
+
+def require_extra(feature: str, extra: str, *modules: str) -> None:
+    """Raise `B24MissingExtra` naming `extra` unless every module in `modules` can be imported."""
+    from importlib.util import find_spec
+
+    for module in modules:
+        try:
+            found = find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            raise B24MissingExtra(feature, extra, module)
 
 
 class B24ValidationError(B24Error):

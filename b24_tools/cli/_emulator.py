@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from .._errors import require_extra
 from .._settings import is_loopback_host
+from ._common import handle_errors
 
 __all__ = ["emulator_app"]
 
@@ -56,10 +58,11 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the emulator and print the webhook URL; runs until stopped (Ctrl-C)."""
+    with handle_errors():  # names the extra to install when the server packages are missing
+        require_extra("b24 emulator serve", "server", "starlette", "uvicorn")
     import uvicorn
 
-    from ..emulator import Emulator, EmulatorConfig
-    from ..emulator._server import make_self_signed
+    from ..emulator import Emulator, EmulatorConfig, make_self_signed
 
     if not is_loopback_host(host) and not allow_remote:
         raise typer.BadParameter(
@@ -105,7 +108,9 @@ def cert(
     directory: Annotated[Path, typer.Option("--dir", help="Where to write the files.")] = _DEFAULT_TLS_DIR,
 ) -> None:
     """Make a local CA and a certificate for 127.0.0.1/localhost; prints the three file paths."""
-    from ..emulator._server import make_self_signed
+    with handle_errors():
+        require_extra("b24 emulator cert", "server", "starlette")
+    from ..emulator import make_self_signed
 
     certfile, keyfile, ca_file = make_self_signed(directory)
     typer.echo(f"certfile: {certfile}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from .._errors import require_extra
 from ._common import (
     EXIT_CODES_HELP,
     EmulatorOption,
@@ -64,6 +65,7 @@ def serve(
 ) -> None:
     """Receive Bitrix24 events: verify application_token (constant time), queue durably, run handlers."""
     with handle_errors():
+        require_extra("b24 events serve", "server", "starlette", "uvicorn")
         import uvicorn
 
         from ..events import EventQueue, JsonlAudit, TeeAudit, create_receiver_app

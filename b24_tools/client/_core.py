@@ -51,16 +51,21 @@ _READ_METHODS = frozenset(
 )
 _MOVED = frozenset({301, 302, 303, 307, 308})
 _SHARED_LIMITER: RateLimiter | None = None
+_SHARED_LIMITER_LOCK = threading.Lock()
 
 
 def _shared_limiter() -> RateLimiter:
-    """One in-process bucket for clients built without a limiter, so they share each portal's allowance."""
-    global _SHARED_LIMITER
-    if _SHARED_LIMITER is None:
-        from .ratelimit.memory import MemoryRateLimiter
+    """One in-process bucket for clients built without a limiter, so they share each portal's allowance.
 
-        _SHARED_LIMITER = MemoryRateLimiter(rate=1.9, burst=48.0)
-    return _SHARED_LIMITER
+    Built once under a lock: two threads making their first clients at the same moment get the same bucket.
+    """
+    global _SHARED_LIMITER
+    with _SHARED_LIMITER_LOCK:
+        if _SHARED_LIMITER is None:
+            from .ratelimit.memory import MemoryRateLimiter
+
+            _SHARED_LIMITER = MemoryRateLimiter(rate=1.9, burst=48.0)
+        return _SHARED_LIMITER
 
 
 def default_is_read(method: str, params: Mapping[str, Any] | None = None) -> bool:

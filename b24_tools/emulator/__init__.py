@@ -7,15 +7,20 @@
     http.post(f"{emu.webhook_url}crm.lead.list", json={"start": -1})
 
 Served over a socket with `b24 emulator serve` or `with emu.serve() as url: ...`.
+The emulator is an ASGI (Starlette) app: it needs the `server` extra (`pip install 'b24-tools[server]'`).
 """
 
 from __future__ import annotations
 
-from ._config import ALL_SCOPES, EmulatorConfig
-from ._emulator import Emulator
-from ._faults import FAULT_KINDS, Fault, Faults
-from ._limits import Stats
-from ._server import make_self_signed
+from .._errors import require_extra
+
+require_extra("the emulator", "server", "starlette")  # before the modules that need it
+
+from ._config import ALL_SCOPES, EmulatorConfig  # noqa: E402
+from ._emulator import Emulator  # noqa: E402
+from ._faults import FAULT_KINDS, Fault, Faults  # noqa: E402
+from ._limits import Stats  # noqa: E402
+from ._server import make_self_signed  # noqa: E402
 
 __all__ = [
     "Emulator",

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .._errors import require_extra
+
 __all__ = ["serve_in_thread", "make_self_signed"]
 
 
@@ -23,6 +25,7 @@ def serve_in_thread(
     log_level: str = "warning",
 ) -> Iterator[str]:
     """Run uvicorn on a daemon thread; yield the base URL (`http://127.0.0.1:PORT`); stop on exit."""
+    require_extra("serving over a socket", "server", "uvicorn")
     import uvicorn
 
     config = uvicorn.Config(
@@ -62,6 +65,7 @@ def make_self_signed(
 
     Clients trust the CA file (`httpx.Client(verify=ca_file)`, `SSL_CERT_FILE=ca_file`).
     """
+    require_extra("a self-signed certificate for the emulator", "server", "trustme")
     import trustme
 
     directory = Path(directory)

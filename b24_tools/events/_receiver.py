@@ -17,19 +17,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-from .._errors import B24ConfigError
+from .._errors import B24ConfigError, require_extra
 from .._redact import redact, register_secret
 from ..client._phpquery import decode
 from ._queue import EventQueue
 from ._registry import HandlerContext, HandlerRegistry
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 __all__ = [
     "create_receiver_app",
@@ -166,7 +163,16 @@ def create_receiver_app(
     path: str = "/events",
     run_handlers: bool = True,
 ) -> Starlette:
-    """Build the receiver. `application_token` is required: an open endpoint would accept forged events."""
+    """Build the receiver (an ASGI app: needs the `server` extra). `application_token` is required: an open
+    endpoint would accept forged events."""
+    require_extra("the events receiver", "server", "starlette")
+    from starlette.applications import Starlette
+    from starlette.background import BackgroundTask
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
     if not application_token:
         raise B24ConfigError(
             "the event receiver needs the expected application_token",
@@ -245,8 +251,6 @@ def create_receiver_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # events accepted before a restart (or whose handlers failed) are retried when the receiver starts
         if run_handlers and queue.counts()["pending"]:
-            from starlette.concurrency import run_in_threadpool
-
             await run_in_threadpool(drain_queue, queue, reg, ctx, max_attempts=max_attempts, audit=audit)
         yield
 

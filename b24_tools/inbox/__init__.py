@@ -19,9 +19,16 @@ refused. Templates and the stylesheet ship inside the package; no JavaScript.
 
 from __future__ import annotations
 
-from ._app import SESSION_COOKIE, create_app
+from typing import TYPE_CHECKING, Any
+
+from .._errors import require_extra
 from ._auth import ReviewerAuth, hash_password, verify_password
 from ._serve import cookie_secure_for, hash_password_command, serve_command
+
+if TYPE_CHECKING:
+    from ._app import SESSION_COOKIE, create_app
+
+_SERVER_MODULES = ("starlette", "jinja2", "itsdangerous", "python_multipart", "uvicorn")
 
 __all__ = [
     "create_app",
@@ -33,3 +40,13 @@ __all__ = [
     "cookie_secure_for",
     "SESSION_COOKIE",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The web app needs the `server` extra; the commands and password helpers above do not."""
+    if name in ("create_app", "SESSION_COOKIE"):
+        require_extra("the reviewer inbox", "server", *_SERVER_MODULES)
+        from . import _app
+
+        return getattr(_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -52,7 +52,7 @@ def serve_command(
     import uvicorn
 
     from ..approval import Approvals  # heavy: imported only when serving
-    from ._app import create_app
+    from . import create_app  # says which extra to install when the server packages are missing
 
     settings = B24Settings()
     if not _set(settings.reviewer_token) and not _set(settings.reviewer_password_hash):
