@@ -75,7 +75,7 @@ def seed(
 ) -> dict[str, int]:
     """Insert deterministic rows; returns how many of each were added."""
     from ._crm import _defaults, spec_for
-    from .methods.system import default_user
+    from .methods.core.users import default_user
 
     rng = random.Random(seed)
     s = _Seeder(portal, rng)
@@ -165,7 +165,7 @@ def seed(
         "tasks": 0,
     }
     if tasks > 0:
-        from .methods.tasks import seed_tasks
+        from .methods.core.tasks import seed_tasks
 
         added["tasks"] = seed_tasks(portal, tasks, rng, user_ids, TASK_TITLES, s.when)
     s.finish()

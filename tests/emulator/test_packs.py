@@ -1,4 +1,4 @@
-"""One or two representative methods per pack (docs paths in b24_tools/emulator/methods/packs.py)."""
+"""One or two representative methods per pack (docs paths in the pack modules of b24_tools/emulator/methods/)."""
 
 from __future__ import annotations
 

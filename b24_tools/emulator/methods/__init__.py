@@ -1,4 +1,4 @@
-"""Method tables of the emulated portal, one module per area; `register_all` fills a `Registry`."""
+"""Method tables of the emulated portal, one module per capability pack; `register_all` fills a `Registry`."""
 
 from __future__ import annotations
 
@@ -9,18 +9,23 @@ __all__ = ["register_all"]
 
 def register_all(reg: Registry) -> None:
     from .._batch import register_batch
-    from .._crm import register_crm
-    from . import automation, business, collab_comms, crm_extra, disk, events, extra, system, tasks, tasks_v3
+    from . import (
+        automation,
+        boards,
+        collab,
+        commerce,
+        comms,
+        compliance,
+        content,
+        core,
+        diagnostics,
+        platform,
+        services,
+        sites,
+    )
 
     register_batch(reg)
-    system.register(reg)
-    register_crm(reg)
-    crm_extra.register(reg)
-    tasks.register(reg)
-    tasks_v3.register(reg)
-    events.register(reg)
-    collab_comms.register(reg)
-    business.register(reg)
-    automation.register(reg)
-    disk.register(reg)
-    extra.register(reg)
+    for pack in (
+        core, comms, automation, collab, content, boards, commerce, services, platform, sites, compliance, diagnostics,
+    ):  # fmt: skip
+        pack.register(reg)

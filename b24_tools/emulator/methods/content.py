@@ -1,8 +1,10 @@
-"""Disk (content pack): storages, folders and files in one object tree.
+"""Content pack: Disk storages, folders and files in one object tree; the document generator.
 
 Docs: api-reference/disk/storage/disk-storage-{get-list,get-children}.md,
 api-reference/disk/folder/disk-folder-{get-children,add-subfolder,upload-file}.md,
 api-reference/disk/file/disk-file-{get,move-to,mark-deleted}.md. Uploads are not allowed in batch (batch.md).
+api-reference/document-generator/templates/document-generator-template-list.md,
+api-reference/document-generator/document-generator-document-add.md.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import base64
 import binascii
 from typing import Any
 
+from .._crm import crm_exists
 from .._errors import ApiError
-from .._registry import Ctx, Registry
+from .._registry import Answer, Ctx, Registry
 
 __all__ = ["register"]
 
@@ -152,6 +155,38 @@ def file_markdeleted(ctx: Ctx, params: dict[str, Any]) -> Any:
     return _render(ctx, oid, data)
 
 
+_TEMPLATE = {"id": "1", "active": "Y", "name": "Invoice template", "code": "EMULATOR_INVOICE", "region": "us", "sort": "500",
+             "createTime": "2026-01-05T09:00:00+00:00", "updateTime": "2026-01-05T09:00:00+00:00", "createdBy": "1",
+             "updatedBy": "1", "moduleId": "rest", "fileId": "1", "numeratorId": "1", "withStamps": "N",
+             "providers": ["bitrix\\crm\\integration\\documentgenerator\\dataprovider\\deal"], "users": ["UA"]}  # fmt: skip
+
+
+def template_list(ctx: Ctx, params: dict[str, Any]) -> Any:
+    return Answer({"templates": {"1": _TEMPLATE}}, total=1, records=1)
+
+
+def document_add(ctx: Ctx, params: dict[str, Any]) -> Any:
+    if str(params.get("templateId") or "") != "1":
+        raise ApiError("DOCUMENTGENERATOR_TEMPLATE_NOT_FOUND", "Template not found", 400)
+    value = params.get("value")
+    if value in (None, ""):
+        raise ApiError("DOCUMENTGENERATOR_VALUE_REQUIRED", "Parameter value is required", 400)
+    provider = str(params.get("providerClassName") or "")
+    if provider.lower().endswith("\\deal") and not crm_exists(ctx, "deal", value):
+        raise ApiError("DOCUMENTGENERATOR_PROVIDER_VALUE", "Deal not found", 400)
+    store = ctx.portal.store
+    number = f"DOC-{store.count('generated_document') + 1:04d}"
+    now = ctx.portal.clock.iso()
+    doc = {"publicUrl": None, "title": f"{_TEMPLATE['name']} {number}", "number": number, "createTime": now,
+           "createdBy": ctx.user_id, "updateTime": now, "updatedBy": None, "stampsEnabled": bool(params.get("stampsEnabled")),
+           "isTransformationError": False, "value": str(value), "values": params.get("values") or {},
+           "templateId": 1}  # fmt: skip
+    doc_id = store.insert("generated_document", doc)
+    return {
+        "document": {"id": doc_id, "downloadUrl": f"{ctx.portal.base_url}/docgen/{doc_id}/download", **doc}
+    }
+
+
 def register(reg: Registry) -> None:
     for name, fn, write, batch_ok in (
         ("disk.storage.getlist", storage_getlist, False, True),
@@ -164,3 +199,7 @@ def register(reg: Registry) -> None:
         ("disk.file.markdeleted", file_markdeleted, True, True),
     ):  # fmt: skip
         reg.add(name, fn, scope="disk", write=write, batch_ok=batch_ok, pack="content")
+    reg.add("documentgenerator.template.list", template_list, scope="documentgenerator", pack="content")
+    reg.add(
+        "documentgenerator.document.add", document_add, scope="documentgenerator", write=True, pack="content"
+    )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._crm import _legacy_handlers, crm_exists, spec_for
-from .._errors import ApiError
-from .._query import build_order, build_where, parse_filter
-from .._registry import Answer, Ctx, Registry
-from .._schema import EntitySpec, render_legacy_value
+from ..._crm import _legacy_handlers, crm_exists, spec_for
+from ..._errors import ApiError
+from ..._query import build_order, build_where, parse_filter
+from ..._registry import Answer, Ctx, Registry
+from ..._schema import EntitySpec, render_legacy_value
 
 __all__ = ["register", "STATUSES"]
 
@@ -194,7 +194,7 @@ def activity_todo_add(ctx: Ctx, params: dict[str, Any]) -> Any:
     kind = {1: "lead", 2: "deal", 3: "contact", 4: "company"}.get(int(params["ownerTypeId"]))
     if kind is None or not crm_exists(ctx, kind, params["ownerId"]):
         raise ApiError("NOT_FOUND", "Owner not found", 400)
-    from .._crm import write_crm
+    from ..._crm import write_crm
 
     fields = {
         "OWNER_TYPE_ID": int(params["ownerTypeId"]), "OWNER_ID": int(params["ownerId"]), "TYPE_ID": 6,

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .._errors import ApiError
-from .._paging import page_rows, parse_start
-from .._query import build_order, build_where, parse_filter
-from .._registry import Answer, Ctx, Registry
-from .._schema import EntitySpec, FieldDef, camel, coerce, render_legacy_value
+from ..._errors import ApiError
+from ..._paging import page_rows, parse_start
+from ..._query import build_order, build_where, parse_filter
+from ..._registry import Answer, Ctx, Registry
+from ..._schema import EntitySpec, FieldDef, camel, coerce, render_legacy_value
 
 __all__ = ["register", "seed_tasks", "TASK_SPEC"]
 

@@ -1,17 +1,19 @@
-"""Core system methods: user.current, user.get, profile, server.time, scope, methods, method.get, feature.get,
-app.info (api-reference/common/system/*.md, api-reference/user/user-current.md, user-get.md)."""
+"""Users and departments: user.current, user.get, department.get.
+
+Docs (api-reference/…): user/user-current.md, user/user-get.md, departments/department-get.md.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._errors import ApiError
-from .._paging import page_rows, parse_start
-from .._query import build_order, build_where, parse_filter
-from .._registry import Answer, Ctx, Registry
-from .._schema import EntitySpec, FieldDef, render_legacy_value
+from ..._paging import page_rows, parse_start
+from ..._query import build_order, build_where, parse_filter
+from ..._registry import Answer, Ctx, Registry
+from ..._schema import EntitySpec, FieldDef, render_legacy_value
 
-__all__ = ["register", "USER_SPEC", "render_user"]
+__all__ = ["register", "USER_SPEC", "DEPARTMENTS", "render_user", "ensure_user", "default_user"]
+
 
 USER_SPEC = EntitySpec(
     "user",
@@ -93,76 +95,20 @@ def user_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     return Answer(items, total=0 if total is None else total, next=nxt, records=len(items), cost=cost)
 
 
-def profile(ctx: Ctx, params: dict[str, Any]) -> Any:
-    data = ensure_user(ctx, ctx.user_id)
-    return {
-        "ID": str(ctx.user_id), "ADMIN": bool(data.get("IS_ADMIN")), "NAME": data.get("NAME"),
-        "LAST_NAME": data.get("LAST_NAME"), "PERSONAL_GENDER": "", "PERSONAL_PHOTO": "", "TIME_ZONE": "",
-        "TIME_ZONE_OFFSET": 0,
-    }  # fmt: skip
+DEPARTMENTS = [
+    {"ID": "1", "NAME": "Emulator Inc.", "SORT": 500, "PARENT": None, "UF_HEAD": "1"},
+    {"ID": "2", "NAME": "Sales", "SORT": 500, "PARENT": "1", "UF_HEAD": "2"},
+    {"ID": "3", "NAME": "Support", "SORT": 500, "PARENT": "1", "UF_HEAD": "3"},
+]
 
 
-def server_time(ctx: Ctx, params: dict[str, Any]) -> Any:
-    return ctx.portal.clock.iso()
-
-
-def scope(ctx: Ctx, params: dict[str, Any]) -> Any:
-    if params.get("full") in (True, "true", "1", 1, "Y"):
-        from .._config import ALL_SCOPES
-
-        return sorted(ALL_SCOPES)
-    return sorted(ctx.scopes)
-
-
-def methods(ctx: Ctx, params: dict[str, Any]) -> Any:
-    full = params.get("full") in (True, "true", "1", 1, "Y")
-    only = params.get("scope")
-    out = []
-    for m in ctx.portal.registry:
-        if only and m.scope != only:
-            continue
-        if full or m.allowed(ctx.scopes):
-            out.append(m.name)
-    return out
-
-
-def method_get(ctx: Ctx, params: dict[str, Any]) -> Any:
-    name = params.get("name") or params.get("NAME") or ""
-    mdef = ctx.portal.registry.get(str(name)) if name else None
-    if mdef is None:
-        return {"isExisting": False, "isAvailable": False}
-    available = mdef.allowed(ctx.scopes)
-    if mdef.app_only and ctx.auth_kind != "oauth":
-        available = False
-    return {"isExisting": True, "isAvailable": available}
-
-
-_FEATURES = {"rest_offline_extended": "Y", "rest_auth_connector": "Y"}
-
-
-def feature_get(ctx: Ctx, params: dict[str, Any]) -> Any:
-    code = params.get("CODE") or params.get("code")
-    if not code:
-        raise ApiError("CODE_EMPTY", "CODE can't be empty", 400)
-    return {"value": _FEATURES.get(str(code), "N")}
-
-
-def app_info(ctx: Ctx, params: dict[str, Any]) -> Any:
-    app = ctx.portal.oauth.app(ctx.client_id or "") or {}
-    return {
-        "ID": app.get("id", 1), "CODE": app.get("code", "emulator.app"), "VERSION": 1, "STATUS": "L",
-        "INSTALLED": True, "PAYMENT_EXPIRED": "N", "DAYS": None, "LANGUAGE_ID": "en", "LICENSE": "en_project",
-        "LICENSE_TYPE": "project", "LICENSE_FAMILY": "project",
-    }  # fmt: skip
+def department_get(ctx: Ctx, params: dict[str, Any]) -> Any:
+    rows = [d for d in DEPARTMENTS if all(str(d.get(k)) == str(params[k]) for k in ("ID", "NAME", "PARENT", "UF_HEAD")
+                                          if params.get(k) not in (None, ""))]  # fmt: skip
+    return Answer(rows, total=len(rows), records=len(rows))
 
 
 def register(reg: Registry) -> None:
     reg.add("user.current", user_current, scope="user|user_brief|user_basic", pack="core")
     reg.add("user.get", user_get, scope="user")
-    reg.add("profile", profile, scope="basic", pack="diagnostics")
-    reg.add("server.time", server_time, scope="basic", pack="diagnostics")
-    reg.add("scope", scope, scope="basic", pack="diagnostics")
-    reg.add("methods", methods, scope="basic", pack="diagnostics")
-    reg.add("method.get", method_get, scope="basic", pack="diagnostics")
-    reg.add("feature.get", feature_get, scope="basic", pack="diagnostics")
-    reg.add("app.info", app_info, scope="basic", app_only=True, pack="diagnostics")
+    reg.add("department.get", department_get, scope="department", pack="core")

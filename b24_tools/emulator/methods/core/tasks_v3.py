@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._errors import ApiError
-from .._registry import Answer, Ctx, Registry
-from .._v3 import V3_REGISTRY
+from ..._errors import ApiError
+from ..._registry import Answer, Ctx, Registry
+from ..._v3 import V3_REGISTRY
 from .tasks import PRIORITY_WORDS, STATUS_WORDS, _emit, create_task, update_task
 
 __all__ = ["register", "render_v3"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from .._errors import ApiError
-from .._events import is_loopback_url
-from .._paging import PAGE
-from .._registry import Answer, Ctx, Registry
+from ..._errors import ApiError
+from ..._events import is_loopback_url
+from ..._paging import PAGE
+from ..._registry import Answer, Ctx, Registry
 
 __all__ = ["register", "KNOWN_EVENTS"]
 
