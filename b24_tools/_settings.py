@@ -143,6 +143,14 @@ class B24Settings(BaseSettings):
     )
     events_db: Path = Field(Path(".runtime/b24_events.sqlite"), description="Durable inbound event queue")
 
+    # -- MCP server (`b24 mcp serve`) --
+    mcp_token: SecretStr | None = Field(
+        None, description="Bearer token MCP clients send over HTTP (required off loopback)"
+    )
+    inbox_url: str = Field(
+        "http://127.0.0.1:8790", description="Review inbox address shown in pending-plan answers"
+    )
+
     # -- agent --
     model: str | None = Field(None, description="Chat model for graphs/agent.py, e.g. openai:gpt-4.1-mini")
 

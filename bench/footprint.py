@@ -39,7 +39,35 @@ def render(data: dict) -> str:
         f"All twelve packs together: {total:,} tokens; `B24Toolkit(packs=('core',))` with discovery: "
         f"{next(r['tokens'] for r in data['packs'] if r['pack'] == 'core') + next(r['tokens'] for r in data['packs'] if r['pack'] == 'discovery'):,}.",
     ]
+    if data.get("mcp"):
+        lines += ["", *render_mcp(data["mcp"])]
     return "\n".join(lines) + "\n"
+
+
+def render_mcp(mcp: dict) -> list[str]:
+    """The MCP server's tool list (`b24 mcp serve`): the same tools plus `b24_plan_status`."""
+    lines = [
+        "MCP tool list (`b24 mcp serve`: the pack tools, the discovery trio and `b24_plan_status`). "
+        f"Measured: {mcp['format']}. Target for the default server: <= {mcp['target']:,} model-facing tokens.",
+        "",
+        "| server | tools | model-facing tokens | within | `tools/list` on the wire (tokens) | characters on the wire |",
+        "|---|---:|---:|:---:|---:|---:|",
+    ]
+    for i, r in enumerate(mcp["servers"]):
+        within = ("yes" if mcp["ok"] else "**no**") if i == 0 else ""
+        lines.append(
+            f"| {r['server']} | {r['tools']} | {r['model_tokens']:,} | {within} | {r['wire_tokens']:,} "
+            f"| {r['wire_chars']:,} |"
+        )
+    return lines
+
+
+def _measure_mcp() -> dict | None:
+    try:
+        from b24_tools.mcp._footprint import measure_mcp
+    except ImportError:  # the `mcp` extra is not installed
+        return None
+    return measure_mcp()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,12 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results-dir", type=Path, default=Path(__file__).resolve().parent / "results")
     args = ap.parse_args(argv)
     data = measure()
+    data["mcp"] = _measure_mcp()
     args.results_dir.mkdir(parents=True, exist_ok=True)
     (args.results_dir / "footprint.json").write_text(json.dumps(data, indent=2) + "\n")
     md = render(data)
     (args.results_dir / "footprint.md").write_text(md)
     print(md)
-    return 0 if data["all_ok"] else 1
+    return 0 if data["all_ok"] and (data["mcp"] is None or data["mcp"]["ok"]) else 1
 
 
 if __name__ == "__main__":

@@ -214,6 +214,16 @@ EXPORTS: dict[str, list[str]] = {
         "serve_command",
         "verify_password",
     ],
+    "b24_tools.mcp": [
+        "DEFAULT_INBOX_URL",
+        "SecurityMiddleware",
+        "annotations_for",
+        "build_server",
+        "check_bind",
+        "client_identity",
+        "http_app",
+        "input_schema",
+    ],
     "b24_tools.cli": [
         "app",
         "main",
@@ -251,6 +261,7 @@ def test_the_package_root_shows_its_parts() -> None:
         "events",
         "emulator",
         "inbox",
+        "mcp",
         "cli",
     }
     modules = sorted(p.name for p in root.glob("*.py"))

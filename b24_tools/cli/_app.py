@@ -7,6 +7,7 @@ import typer
 from ..inbox import hash_password_command, serve_command
 from ._emulator import emulator_app
 from ._events import events_app
+from ._mcp import mcp_app
 from ._ops import register_ops_commands
 from ._review import audit_app, review_app
 
@@ -24,6 +25,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(audit_app, name="audit")
 app.add_typer(emulator_app, name="emulator")
 app.add_typer(events_app, name="events")
+app.add_typer(mcp_app, name="mcp")
 
 
 def main() -> None:
