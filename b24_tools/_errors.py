@@ -6,6 +6,7 @@
     ├── B24ValidationError          bad input refused before any network call (method name, params, batch shape)
     ├── B24PolicyError              the policy gate refused a call (names the rule and the flag that allows it)
     ├── B24PlanError                a plan is unknown, expired, tampered, rejected or already decided
+    ├── B24PortalNotInstalled       the application is not (or no longer) installed on that portal
     ├── B24TransportError           the request never got a Bitrix24 answer
     │   ├── B24Timeout
     │   ├── B24ConnectionError
@@ -42,6 +43,7 @@ __all__ = [
     "B24ValidationError",
     "B24PolicyError",
     "B24PlanError",
+    "B24PortalNotInstalled",
     "B24TransportError",
     "B24Timeout",
     "B24ConnectionError",
@@ -148,6 +150,26 @@ class B24PlanError(B24Error):
         super().__init__(message, hint=hint)
         self.plan_id = plan_id
         self.reason = reason
+
+
+class B24PortalNotInstalled(B24Error):
+    """The application is not installed on the portal asked for: unknown, or uninstalled (ONAPPUNINSTALL)."""
+
+    def __init__(
+        self, message: str, *, portal: str, status: str = "unknown", hint: str | None = None
+    ) -> None:
+        super().__init__(
+            message,
+            hint=hint
+            or (
+                "the portal uninstalled the application and its tokens were revoked; "
+                "it must install the application again"
+                if status == "uninstalled"
+                else "install the application on that portal first (b24 app list shows the installed ones)"
+            ),
+        )
+        self.portal = portal
+        self.status = status
 
 
 class B24TransportError(B24Error):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..inbox import hash_password_command, serve_command
+from ._apps import app_app
 from ._emulator import emulator_app
 from ._events import events_app
 from ._mcp import mcp_app
@@ -26,6 +27,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(emulator_app, name="emulator")
 app.add_typer(events_app, name="events")
 app.add_typer(mcp_app, name="mcp")
+app.add_typer(app_app, name="app")
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ Exit codes (every `b24` operator command):
     0  ok
     2  usage or configuration: invalid JSON, unknown flag, unknown pack, malformed method name, bad params,
        missing settings — nothing was sent and nothing was written
-    3  refused: the policy gate (pack, allowlist, risk confirmation, require-plan), or a plan that was
-       rejected, expired or tampered with
+    3  refused: the policy gate (pack, allowlist, risk confirmation, require-plan), a plan that was
+       rejected, expired or tampered with, or a portal the application is not installed on
     4  Bitrix24 error: the portal answered with an error, or could not be reached for a read
     5  pending review: a plan waits for a reviewer (`b24 review list`)
     6  unknown outcome: a write may have reached the portal; it was not resent (see the hint)
@@ -37,6 +37,7 @@ from .._errors import (
     B24Error,
     B24PlanError,
     B24PolicyError,
+    B24PortalNotInstalled,
     B24TransportError,
     B24UnknownOutcome,
     B24ValidationError,
@@ -121,7 +122,7 @@ def exit_code_for(exc: BaseException) -> int:
         return exc.code
     if isinstance(exc, B24ValidationError | B24ConfigError):
         return EXIT_USAGE
-    if isinstance(exc, B24PolicyError | B24PlanError):
+    if isinstance(exc, B24PolicyError | B24PlanError | B24PortalNotInstalled):
         return EXIT_REFUSED
     if isinstance(exc, B24UnknownOutcome):
         return EXIT_UNKNOWN

@@ -56,6 +56,26 @@ def serve(
     allow_remote: Annotated[
         bool, typer.Option(help="Allow a non-loopback --host (the emulator has no real security).")
     ] = False,
+    portals: Annotated[
+        int,
+        typer.Option(
+            help="Serve this many portals (ports PORT+1…PORT+N; the OAuth server on PORT), "
+            "each with its own data, bucket, application copy and tokens."
+        ),
+    ] = 1,
+    app_install_url: Annotated[
+        str | None, typer.Option(help="With --portals: the application's install URL (b24 app serve)")
+    ] = None,
+    app_handler_url: Annotated[
+        str | None, typer.Option(help="With --portals: the application's event handler URL")
+    ] = None,
+    client_id: Annotated[str | None, typer.Option(help="With --portals: the application's client_id")] = None,
+    client_secret: Annotated[
+        str | None, typer.Option(help="With --portals: the application's client_secret")
+    ] = None,
+    install: Annotated[
+        bool, typer.Option(help="With --portals: install the application on every portal at start")
+    ] = False,
 ) -> None:
     """Serve the emulator and print the webhook URL; runs until stopped (Ctrl-C)."""
     with handle_errors():  # names the extra to install when the server packages are missing
@@ -78,6 +98,14 @@ def serve(
         per_record_latency_ms=per_record_latency_ms, cost_model=cost_model, operating_limit=operating_limit,
         portal_domain=host,
     )  # fmt: skip
+    if portals > 1 or app_install_url:
+        _serve_farm(
+            config, portals=portals, host=host, port=port, db=db, install_url=app_install_url,
+            handler_url=app_handler_url, client_id=client_id, client_secret=client_secret, install=install,
+            seeds={"leads": seed_leads, "deals": seed_deals, "contacts": seed_contacts,
+                   "companies": seed_companies, "tasks": seed_tasks},
+        )  # fmt: skip
+        return
     emu = Emulator(db if db is not None else ":memory:", config)
     if emu.count("lead") == 0 and emu.count("deal") == 0 and emu.count("task") == 0:
         emu.seed(
@@ -101,6 +129,67 @@ def serve(
         )  # fmt: skip
     finally:
         emu.close()
+
+
+def _serve_farm(
+    config: object,
+    *,
+    portals: int,
+    host: str,
+    port: int,
+    db: Path | None,
+    install_url: str | None,
+    handler_url: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    install: bool,
+    seeds: dict[str, int],
+) -> None:
+    """Several portals on PORT+1…PORT+N, the OAuth server on PORT; optionally install the application on all."""
+    import time
+
+    from ..emulator._farm import EmulatorFarm
+
+    if install and not install_url:
+        raise typer.BadParameter("--install needs --app-install-url", param_hint="--install")
+    if port == 0:
+        raise typer.BadParameter("--portals needs a fixed --port (the portals take the next ones)")
+    farm = EmulatorFarm(
+        portals, config=config, db_dir=db, client_id=client_id, client_secret=client_secret,  # type: ignore[arg-type]
+        install_url=install_url, handler_url=handler_url or (install_url.rsplit("/", 1)[0] + "/events"
+                                                             if install_url else None),
+    )  # fmt: skip
+    for n, emu in enumerate(farm.portals, start=1):
+        if emu.count("lead") == 0 and emu.count("deal") == 0 and emu.count("task") == 0:
+            emu.seed(**seeds, seed=42 + n)
+    with farm, farm.serve(host, ports=[port + i for i in range(portals + 1)]) as oauth_url:
+        typer.echo(
+            f"Bitrix24 emulator: {portals} portals, OAuth server on {oauth_url}  (state: {db or 'in memory'})"
+        )
+        typer.echo(f"Application: client_id={farm.client_id} client_secret={farm.client_secret}")
+        typer.echo(
+            f"  run the app with B24_CLIENT_ID, B24_CLIENT_SECRET above and B24_OAUTH_SERVER={oauth_url}"
+        )
+        for n, emu in enumerate(farm.portals, start=1):
+            typer.echo(
+                f"  portal {n}: {emu.base_url}  member_id={emu.config.member_id}  webhook={emu.webhook_url}"
+            )
+        typer.echo(
+            f"Install / uninstall portal N: curl -X POST {oauth_url}/_farm/install/N (or /uninstall/N)"
+        )
+        if install:
+            for n in range(1, portals + 1):
+                answers = farm.install(n)
+                typer.echo(
+                    f"  installed portal {n}: "
+                    + ", ".join(f"{k} {v.status_code}" for k, v in answers.items())
+                )
+        typer.echo("Press Ctrl-C to stop.")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
 
 
 @emulator_app.command("cert")

@@ -330,6 +330,8 @@ class BaseClient:
             )
             if resp.time is not None and resp.time.operating_reset_at:
                 self._reset_at[call.method] = resp.time.operating_reset_at
+            if resp.time is not None and resp.time.operating is not None:
+                self._stats.operating[call.method] = resp.time.operating
             return Step("done", value=resp)
         err = self._error_of(call, status, body)
         if call.v3_auto and isinstance(err, B24MethodNotFound):

@@ -138,3 +138,4 @@ class ClientStats:
     retries: int = 0  # re-sends after a retryable failure
     limiter_wait: float = 0.0  # seconds spent waiting in the client-side rate limiter
     refreshes: int = 0  # OAuth token refreshes performed by this client's auth
+    operating: dict[str, float] = field(default_factory=dict)  # method -> last `time.operating` reported
