@@ -36,6 +36,7 @@ EXPORTS: dict[str, list[str]] = {
         "B24PlanError",
         "B24PolicyError",
         "B24PortalDeleted",
+        "B24PortalNotInstalled",
         "B24RateLimited",
         "B24RefreshFailed",
         "B24Response",
@@ -194,6 +195,25 @@ EXPORTS: dict[str, list[str]] = {
         "registry",
         "verify_application_token",
     ],
+    "b24_tools.portals": [
+        "FileRefreshLocks",
+        "OAuthGrant",
+        "OAuthServer",
+        "PLANS",
+        "PortalAuth",
+        "PortalBucket",
+        "PortalRecord",
+        "PortalStore",
+        "PortalTokens",
+        "Portals",
+        "RedisRefreshLocks",
+        "Sealer",
+        "UNINSTALL_EVENTS",
+        "create_app_server",
+        "make_refresh_locks",
+        "make_sealer",
+        "portal_host",
+    ],
     "b24_tools.emulator": [
         "ALL_SCOPES",
         "Emulator",
@@ -263,6 +283,7 @@ def test_the_package_root_shows_its_parts() -> None:
         "inbox",
         "mcp",
         "cli",
+        "portals",
     }
     modules = sorted(p.name for p in root.glob("*.py"))
     assert modules == ["__init__.py", "_errors.py", "_redact.py", "_settings.py", "prompts.py"]

@@ -12,13 +12,18 @@ server client, `Portals` (the registry; one client per portal with its own bucke
 
 from __future__ import annotations
 
-from ._app import UNINSTALL_EVENTS, create_app_server
+from typing import TYPE_CHECKING, Any
+
+from .._errors import require_extra
 from ._auth import PortalAuth, PortalBucket, PortalTokens
 from ._crypto import Sealer, make_sealer
 from ._locks import FileRefreshLocks, RedisRefreshLocks, make_refresh_locks
 from ._oauth import OAuthGrant, OAuthServer
 from ._registry import PLANS, Portals
 from ._store import PortalRecord, PortalStore, portal_host
+
+if TYPE_CHECKING:
+    from ._app import UNINSTALL_EVENTS, create_app_server
 
 __all__ = [
     "PLANS",
@@ -39,3 +44,13 @@ __all__ = [
     "make_sealer",
     "portal_host",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The application server needs the `server` extra; the registry and the store do not."""
+    if name in ("create_app_server", "UNINSTALL_EVENTS"):
+        require_extra("the application server", "server", "starlette", "uvicorn")
+        from . import _app
+
+        return getattr(_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

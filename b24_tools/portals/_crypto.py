@@ -10,7 +10,7 @@ import base64
 import secrets
 from typing import Any
 
-from .._errors import B24ConfigError
+from .._errors import B24ConfigError, require_extra
 
 __all__ = ["Sealer", "make_sealer"]
 
@@ -18,13 +18,9 @@ _PREFIX = "v1:"
 
 
 def _aes() -> Any:
-    try:
-        from Crypto.Cipher import AES
-    except ImportError as exc:  # pragma: no cover - the dev install has it
-        raise B24ConfigError(
-            "the portal token store encrypts tokens and needs pycryptodome",
-            hint="pip install 'b24-tools[crypto]'",
-        ) from exc
+    require_extra("the portal token store (tokens are sealed with AES)", "crypto", "Crypto")
+    from Crypto.Cipher import AES
+
     return AES
 
 

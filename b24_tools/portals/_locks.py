@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from .._errors import B24ConfigError
+from .._errors import B24ConfigError, require_extra
 
 __all__ = ["PortalLock", "RefreshLocks", "FileRefreshLocks", "RedisRefreshLocks", "make_refresh_locks"]
 
@@ -123,12 +123,9 @@ class RedisRefreshLocks:
         ttl_sec: float = 30.0,
         wait_sec: float = 60.0,
     ) -> None:
-        try:
-            import redis
-        except ImportError as exc:  # pragma: no cover - the dev install has it
-            raise B24ConfigError(
-                "Redis refresh locks need the redis package", hint="pip install 'b24-tools[redis]'"
-            ) from exc
+        require_extra("Redis refresh locks", "redis", "redis")
+        import redis
+
         self.redis: Any = redis.Redis.from_url(url)
         self.release_script = self.redis.register_script(_RELEASE)
         self.prefix = prefix

@@ -11,6 +11,7 @@ portal's plan) and its own operating-time accounting (`usage()`): one portal's f
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -281,11 +282,14 @@ class Portals:
         api-reference/events/safe-event-handlers.md: compare `auth[application_token]` with the value stored from
         `ONAPPINSTALL`. Raises `B24PortalNotInstalled` (unknown/uninstalled) or `B24ValidationError` (mismatch).
         """
-        from ..events._receiver import verify_application_token
-
         record = self.get(member_id)
         expected = self.store.application_token(record.member_id)
-        if expected is None or not verify_application_token(application_token, expected):
+        if (
+            expected is None
+            or not isinstance(application_token, str)
+            or not application_token
+            or not hmac.compare_digest(application_token.encode(), expected.encode())
+        ):
             raise B24ValidationError(
                 f"event refused: its application_token is not the one portal {record.domain} was installed with",
                 hint="events are accepted only with the token ONAPPINSTALL delivered for that portal",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .._errors import B24ConfigError
+from .._errors import require_extra
 from .._redact import register_secret
 from ..client._auth import TokenPair
 from ._crypto import Sealer
@@ -101,12 +101,9 @@ class PortalStore:
         self._pool: Any = None
         if url.startswith(("postgresql://", "postgres://")):
             self.kind = "postgres"
-            try:
-                from psycopg_pool import ConnectionPool
-            except ImportError as exc:  # pragma: no cover - the dev install has it
-                raise B24ConfigError(
-                    "a PostgreSQL portal store needs psycopg", hint="pip install 'b24-tools[postgres]'"
-                ) from exc
+            require_extra("a PostgreSQL portal store", "postgres", "psycopg", "psycopg_pool")
+            from psycopg_pool import ConnectionPool
+
             self._pool = ConnectionPool(
                 url, min_size=1, max_size=8, open=True, kwargs={"autocommit": True, "prepare_threshold": 0}
             )
