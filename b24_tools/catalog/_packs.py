@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fnmatch import fnmatchcase
 
 __all__ = [
@@ -94,7 +95,7 @@ def pack_for(method: str) -> str | None:
     return None
 
 
-def parse_pack_list(raw: str | list[str] | tuple[str, ...] | None) -> list[str]:
+def parse_pack_list(raw: str | Sequence[str] | None) -> list[str]:
     """`None`/empty → ["core"]; "none" → []; comma list lower-cased and de-duplicated; unknown → ValueError."""
     if raw is None:
         return list(DEFAULT_PACKS)

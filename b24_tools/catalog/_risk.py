@@ -151,7 +151,8 @@ def _classify_last(last: str) -> Risk:
 def max_risk(*risks: str) -> Risk:
     """The riskiest of `risks` ("read" when none)."""
     top = max((RISK_ORDER.get(r, 2) for r in risks), default=0)
-    return ("read", "write", "destructive")[top]  # type: ignore[return-value]
+    levels: tuple[Risk, ...] = ("read", "write", "destructive")
+    return levels[top]
 
 
 def _offline_get_risk(params: Mapping[str, Any]) -> Risk:

@@ -171,17 +171,17 @@ def _finish(payload: dict[str, Any], as_json: bool) -> None:
 
 def call_command(
     method: Annotated[
-        str, typer.Argument(help="Bitrix24 method, e.g. crm.lead.add (omit with --execute-plan)")
+        str | None, typer.Argument(help="Bitrix24 method, e.g. crm.lead.add (omit with --execute-plan)")
     ] = None,
     params: Annotated[
         str, typer.Option("--params", "-p", help="JSON object, or @file.json (@- for stdin)")
     ] = "{}",
     packs: Annotated[
-        str, typer.Option("--packs", help="Comma list of packs, or none (env B24_PACKS; default core)")
+        str | None, typer.Option("--packs", help="Comma list of packs, or none (env B24_PACKS; default core)")
     ] = None,
     list_packs: Annotated[bool, typer.Option("--list-packs", help="Print the packs and exit")] = False,
     method_allowlist: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--method-allowlist", help="Extra allowlist patterns, e.g. 'user.*' (env B24_METHOD_ALLOWLIST)"
         ),
@@ -200,13 +200,13 @@ def call_command(
         bool, typer.Option("--plan-only", help="Create a pending plan for review; call nothing")
     ] = False,
     execute_plan: Annotated[
-        str, typer.Option("--execute-plan", metavar="PLAN_ID", help="Run a reviewed plan")
+        str | None, typer.Option("--execute-plan", metavar="PLAN_ID", help="Run a reviewed plan")
     ] = None,
     idempotency_key: Annotated[
-        str, typer.Option("--idempotency-key", metavar="KEY", help="Replay-safe key")
+        str | None, typer.Option("--idempotency-key", metavar="KEY", help="Replay-safe key")
     ] = None,
     require_plan: Annotated[
-        bool,
+        bool | None,
         typer.Option(
             "--require-plan/--no-require-plan",
             help="Writes only through reviewed plans (env B24_REQUIRE_PLAN)",

@@ -29,7 +29,7 @@ from typer.core import TyperCommand
 try:  # Typer 0.20+ vendors Click; older releases use the click package
     from typer._click.exceptions import NoArgsIsHelpError, UsageError
 except ImportError:  # pragma: no cover
-    from click.exceptions import NoArgsIsHelpError, UsageError
+    from click.exceptions import NoArgsIsHelpError, UsageError  # type: ignore[assignment]
 
 from .._errors import (
     B24APIError,
@@ -100,6 +100,7 @@ class OneLineUsage(TyperCommand):
                 raise
             typer.echo(f"Error: {exc.format_message()} (see: {ctx.command_path} --help)", err=True)
             ctx.exit(EXIT_USAGE)
+            raise  # not reached: ctx.exit raises
 
 
 class CliFail(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -22,9 +22,17 @@ from ._common import (
     want_json,
 )
 
+if TYPE_CHECKING:
+    from ..events import WorkerReport
+
 __all__ = ["events_app"]
 
 events_app = typer.Typer(help="Receive outgoing webhooks and process offline events.", no_args_is_help=True)
+
+
+def _report_batch(report: WorkerReport) -> None:
+    if report.fetched:
+        typer.echo(f"Processed batch size: {report.fetched}", err=True)
 
 
 def _load_handlers(modules: list[str] | None) -> None:
@@ -189,8 +197,6 @@ def worker(
                 w.run(
                     sleep=sleep,
                     should_stop=lambda: stop["flag"],
-                    on_report=lambda r: (
-                        r.fetched and typer.echo(f"Processed batch size: {r.fetched}", err=True)
-                    ),
+                    on_report=_report_batch,
                 )
                 typer.echo("Worker stopped gracefully", err=True)

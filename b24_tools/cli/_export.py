@@ -33,10 +33,10 @@ def export_command(
     ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl or .csv")],
     filter: Annotated[
-        str, typer.Option("--filter", help='JSON filter, e.g. \'{"STAGE_ID":"WON"}\' or @file.json')
+        str | None, typer.Option("--filter", help='JSON filter, e.g. \'{"STAGE_ID":"WON"}\' or @file.json')
     ] = None,
     select: Annotated[
-        list[str], typer.Option("--select", help="Fields to export (repeat, or comma separated)")
+        list[str] | None, typer.Option("--select", help="Fields to export (repeat, or comma separated)")
     ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue after the last ID already in the file")
@@ -178,7 +178,7 @@ def bulk_command(
         Path, typer.Option("--from", help="Records: .jsonl, .json (list) or .csv; update needs ID")
     ],
     packs: Annotated[
-        str, typer.Option("--packs", help="Comma list of packs (default from B24_PACKS)")
+        str | None, typer.Option("--packs", help="Comma list of packs (default from B24_PACKS)")
     ] = None,
     emulator: EmulatorOption = False,
     confirm_write: Annotated[

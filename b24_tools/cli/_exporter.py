@@ -222,7 +222,7 @@ def export_entity(
                         writer.writerow(header)
                     else:
                         writer = csv.writer(fh)
-                writer.writerow([_csv_value(rec.get(col)) for col in header])
+                writer.writerow([_csv_value(rec.get(col)) for col in header or ()])
             written += 1
             last_id = _id_of(rec) if _id_of(rec) is not None else last_id
             if written % 50 == 0:

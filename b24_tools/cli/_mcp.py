@@ -33,10 +33,11 @@ def serve(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port")] = 8791,
     packs: Annotated[
-        str, typer.Option("--packs", help="Comma list of packs, or none (env B24_PACKS; default core)")
+        str | None, typer.Option("--packs", help="Comma list of packs, or none (env B24_PACKS; default core)")
     ] = None,
     method_allowlist: Annotated[
-        str, typer.Option("--method-allowlist", help="Extra allowlist patterns (env B24_METHOD_ALLOWLIST)")
+        str | None,
+        typer.Option("--method-allowlist", help="Extra allowlist patterns (env B24_METHOD_ALLOWLIST)"),
     ] = None,
     allow_unlisted: Annotated[
         bool,
@@ -52,10 +53,12 @@ def serve(
         ),
     ] = False,
     allow_origin: Annotated[
-        list[str], typer.Option("--allow-origin", help="Extra browser Origin allowed over HTTP (repeatable)")
+        list[str] | None,
+        typer.Option("--allow-origin", help="Extra browser Origin allowed over HTTP (repeatable)"),
     ] = None,
     inbox_url: Annotated[
-        str, typer.Option("--inbox-url", help="Review inbox address shown in answers (env B24_INBOX_URL)")
+        str | None,
+        typer.Option("--inbox-url", help="Review inbox address shown in answers (env B24_INBOX_URL)"),
     ] = None,
     log_level: Annotated[str, typer.Option(help="Server log level (logs go to stderr)")] = "warning",
     workdir: Annotated[

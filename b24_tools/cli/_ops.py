@@ -3,7 +3,7 @@ _export; shared plumbing and the exit-code table in _common)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,7 +26,7 @@ def demo_command(
 
 def register_ops_commands(app: typer.Typer) -> None:
     """Add the top-level operator commands to `app` (usage errors print one line and exit 2)."""
-    one = {"cls": OneLineUsage}
+    one: dict[str, Any] = {"cls": OneLineUsage}
     app.command("call", epilog=CALL_EPILOG, context_settings={"help_option_names": ["-h", "--help"]}, **one)(
         call_command
     )

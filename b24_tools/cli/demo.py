@@ -322,7 +322,7 @@ def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> 
         client.iter_list("crm.deal.list", {"filter": {"CLOSED": "N"}, "select": ["ID", "TITLE", "COMMENTS"]})
     )
     targets = deals[:5]
-    cmd = {
+    cmd: dict[str, list[Any]] = {
         f"d{d['ID']}": [
             "crm.deal.update",
             {"id": int(d["ID"]), "fields": {"COMMENTS": "Q4 cleanup: verified"}},
@@ -333,8 +333,9 @@ def scenario_guarded_batch(out: _Out, emu: Any, client: Any, approvals: Any) -> 
     out.p(f"batch of {len(cmd)} × crm.deal.update submitted → [yellow]{res.status}[/], plan_id={res.plan_id}")
     _reviewer_view(out, approvals, res.plan_id)
     edited_key = next(iter(cmd))
-    edited = {"halt": 0, "cmd": {k: list(v) for k, v in cmd.items()}}
-    edited["cmd"][edited_key] = [
+    edited_cmd: dict[str, list[Any]] = {k: list(v) for k, v in cmd.items()}
+    edited = {"halt": 0, "cmd": edited_cmd}
+    edited_cmd[edited_key] = [
         "crm.deal.update",
         {"id": cmd[edited_key][1]["id"], "fields": {"COMMENTS": "Q4 cleanup: verified — keep open, VIP"}},
     ]

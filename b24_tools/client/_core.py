@@ -397,9 +397,8 @@ class BaseClient:
             t = B24Time.from_dict(body.get("time"))
             reset_at = t.operating_reset_at if t else None
             if reset_at is None:  # some answers carry it beside the error instead of in `time`
-                reset_at = B24Time.from_dict(
-                    {"operating_reset_at": body.get("operating_reset_at")}
-                ).operating_reset_at
+                beside = B24Time.from_dict({"operating_reset_at": body.get("operating_reset_at")})
+                reset_at = beside.operating_reset_at if beside else None
         else:
             code = "ERROR_UNEXPECTED_ANSWER" if status < 400 else ""
             desc = f"HTTP {status} with a non-JSON body"

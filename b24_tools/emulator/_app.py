@@ -164,7 +164,7 @@ def drop_aware(app: Any) -> Any:
         except DropConnection:
             cycle = getattr(receive, "__self__", None)
             transport = getattr(cycle, "transport", None)
-            if transport is None:
+            if cycle is None or transport is None:
                 raise
             cycle.disconnected = True  # uvicorn then sends nothing
             transport.close()

@@ -110,7 +110,7 @@ class OAuthServer:
             raise KeyError(f"unknown client_id {client_id!r}; register the app first")
         now = self.portal.clock.now()
         ttl = int(self.portal.config.token_ttl)
-        rec = {
+        rec: dict[str, Any] = {
             "access_token": secrets.token_hex(24),
             "refresh_token": secrets.token_hex(24),
             "client_id": client_id,

@@ -7,6 +7,7 @@ api-reference/crm/data-types.md (crm_multifield, entityTypeId).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ._errors import ApiError, bad_id_legacy, not_found_legacy
@@ -187,9 +188,10 @@ def write_crm(
             store.put(kind, new_id, data)
         _emit(ctx, spec, "ADD", new_id)
         return new_id, data
-    data = store.get(kind, id)
-    if data is None:
+    found = store.get(kind, id)
+    if found is None:
         raise not_found_legacy()
+    data = found
     _apply_fields(ctx, spec, data, fields, importing=importing)
     _semantics(spec, data)
     data["MODIFY_BY_ID"] = ctx.user_id
@@ -216,7 +218,7 @@ def crm_exists(ctx: Ctx, kind: str, id: Any) -> bool:
 
 
 def _legacy_id(params: dict[str, Any]) -> int:
-    raw = params.get("id", params.get("ID"))
+    raw: Any = params.get("id", params.get("ID"))
     try:
         value = int(raw)
     except (TypeError, ValueError):
@@ -257,9 +259,7 @@ def _legacy_select(spec: EntitySpec, select: Any) -> tuple[list[str], bool]:
             canon = spec.canonical(item)
             if canon:
                 names.append(canon)
-    seen: set[str] = set()
-    ordered = [n for n in ["ID", *names] if not (n in seen or seen.add(n))]
-    return ordered, uf_all
+    return list(dict.fromkeys(["ID", *names])), uf_all
 
 
 def render_row(
@@ -340,7 +340,7 @@ def item_key(name: str) -> str:
     return _ITEM_ALIASES.get(name) or camel(name)
 
 
-def _item_name_map(spec: EntitySpec):
+def _item_name_map(spec: EntitySpec) -> Callable[[str], str | None]:
     def mapper(key: str) -> str | None:
         low = key.lower()
         if low == "id":

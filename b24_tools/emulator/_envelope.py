@@ -35,7 +35,7 @@ def php_map(d: dict[str, Any]) -> dict[str, Any] | list[Any]:
     if not d:
         return []
     keys = list(d)
-    if keys == [str(i) for i in range(len(keys))] or keys == list(range(len(keys))):
+    if keys == [str(i) for i in range(len(keys))] or keys == [*range(len(keys))]:
         return [d[k] for k in keys]
     return d
 

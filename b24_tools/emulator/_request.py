@@ -77,9 +77,7 @@ async def read_params(request: Request, *, json_only: bool = False) -> tuple[dic
         form = await request.form()
         pairs: list[tuple[str, Any]] = []
         for key, value in form.multi_items():
-            if hasattr(
-                value, "read"
-            ):  # UploadFile → [name, base64-less bytes length] is enough for the emulator
+            if not isinstance(value, str):  # an upload: its name and bytes are enough for the emulator
                 content = await value.read()
                 pairs.append((key, {"filename": value.filename, "size": len(content), "content": content}))
             else:

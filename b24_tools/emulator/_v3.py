@@ -148,7 +148,7 @@ def _batch(portal: Portal, ctx: Ctx, params: dict[str, Any], start: float, perf0
         if not mdef.allowed(ctx.scopes):
             raise ApiError("BITRIX_REST_V3_EXCEPTION_INSUFFICIENTSCOPEEXCEPTION", "Insufficient scope", 403)
         inner = portal.inner_ctx(ctx, name)
-        query = call.get("query") if isinstance(call.get("query"), dict) else {}
+        query = call["query"] if isinstance(call.get("query"), dict) else {}
         t0 = time.perf_counter()
         with portal.store.lock:
             raw = mdef.handler(inner, dict(query))

@@ -203,7 +203,7 @@ def create_receiver_app(
         except (ValueError, UnicodeDecodeError):
             _audit({"kind": "event_rejected", "reason": "unparseable body", "remote": client_host})
             return JSONResponse({"error": "INVALID_REQUEST", "error_description": "unparseable body"}, 400)
-        auth = body.get("auth") if isinstance(body.get("auth"), dict) else {}
+        auth: dict[str, Any] = body["auth"] if isinstance(body.get("auth"), dict) else {}
         event = body.get("event")
         if not verify_application_token(auth.get("application_token"), application_token):
             _audit(

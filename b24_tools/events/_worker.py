@@ -37,7 +37,7 @@ def parse_offline_get(resp: Any) -> tuple[str | None, list[dict[str, Any]]]:
     pid = resp.get("process_id")
     if pid is not None and not isinstance(pid, str | int):
         raise ValueError("result.process_id must be a string when present")
-    raw = next((resp[k] for k in ("events", "items", "result") if k in resp), [])
+    raw: Any = next((resp[k] for k in ("events", "items", "result") if k in resp), [])
     if isinstance(raw, dict):
         raw = list(raw.values())
     if not isinstance(raw, list):

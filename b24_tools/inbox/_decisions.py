@@ -92,11 +92,12 @@ class DecisionsMixin(InboxCore):
     ) -> Response:
         """Send one decision through the reviewer API and return to the plan page with its outcome."""
         plan_id = request.path_params["plan_id"]
+        caught: tuple[type[Exception], ...] = (B24Error, *also)
         try:
             result = await self.backend.call(verb, plan_id, *args, **kw)
         except B24PlanError as exc:
             return await self.decided_elsewhere(request, plan_id, exc)
-        except (B24Error, *also) as exc:
+        except caught as exc:
             self.flash(request, "error", f"{failed}: {exc}")
             return RedirectResponse(f"/plans/{plan_id}", status_code=303)
         self.outcome_flash(request, done, result)

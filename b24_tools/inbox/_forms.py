@@ -156,7 +156,7 @@ def form_fields(
         extra = 0
         for container in containers:
             node = schema_node(schema, container)
-            props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+            props = node["properties"] if isinstance(node.get("properties"), dict) else {}
             for key in props:
                 path = (*container, key)
                 if path in seen or any(p[: len(path)] == path for p in seen) or extra >= max_extra:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._redact import redact
+from ..catalog import MethodSpec, get_catalog
 
 __all__ = [
     "attr",
@@ -88,18 +89,9 @@ def _fmt_span(secs: int) -> str:
     return f"{secs // 86400}d {secs % 86400 // 3600}h"
 
 
-def catalog_spec(method: str | None) -> Any:
-    """The catalog's MethodSpec for `method`, or None (unknown method, catalog not installed)."""
-    if not method:
-        return None
-    try:
-        from ..catalog import get_catalog  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        return get_catalog().get(method)
-    except Exception:  # noqa: BLE001 - a broken catalog must not break the inbox
-        return None
+def catalog_spec(method: str | None) -> MethodSpec | None:
+    """The catalog's MethodSpec for `method`, or None (no method, or one the catalog does not know)."""
+    return get_catalog().get(method) if method else None
 
 
 def pack_of(method: str | None) -> str:
@@ -243,8 +235,8 @@ def _auto_title(key: str) -> str:
 
 def label_for(node: dict[str, Any], key: str) -> tuple[str, str]:
     """(label, description) for a field: an explicit title, else the description's first sentence, else the code."""
-    title = node.get("title") if isinstance(node.get("title"), str) else ""
-    desc = node.get("description") if isinstance(node.get("description"), str) else ""
+    title: str = node["title"] if isinstance(node.get("title"), str) else ""
+    desc: str = node["description"] if isinstance(node.get("description"), str) else ""
     if title and title != _auto_title(key) and title != key:
         return title, desc
     if desc:

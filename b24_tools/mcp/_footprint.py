@@ -42,7 +42,7 @@ async def _tools(packs: Sequence[str]) -> list[Any]:
 def measure_mcp() -> dict[str, Any]:
     """Tokens of the MCP tool list of the default server and of larger pack selections."""
     name, count = tokenizer()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, packs in SERVERS.items():
         tools = anyio.run(_tools, packs)
         model = [{"name": t.name, "description": t.description, "input_schema": t.inputSchema} for t in tools]

@@ -35,7 +35,7 @@ def guide_resources() -> list[TextResource]:
         text = prompts.load(name)
         out.append(
             TextResource(
-                uri=GUIDE_URI + name,  # type: ignore[arg-type]
+                uri=GUIDE_URI + name,
                 name=name.replace("/", "-"),
                 title=_title(text, name),
                 description="How to use these tools well"

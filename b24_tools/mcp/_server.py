@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool
 from mcp.server.fastmcp import FastMCP
+from mcp.server.fastmcp.tools import Tool
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, ClientCapabilities, ElicitationCapability
 
@@ -141,7 +142,7 @@ def build_server(
         client = getattr(approvals, "client", None)
     toolkit = B24Toolkit(client, policy=policy, approvals=Requester(approvals))
     bridge = _Bridge(PlanDesk(approvals, inbox_url=inbox_url), ToolRunner(), elicit=elicit)
-    tools = []
+    tools: list[Tool] = []
     for tool in toolkit.get_tools():
         meta = tool.metadata or {}
         tools.append(

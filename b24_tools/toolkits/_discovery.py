@@ -45,7 +45,7 @@ class CallArgs(P):
 class _DiscoveryTool(StructuredTool):
     runtime: Annotated[Runtime, SkipValidation]
     response_format: str = "content_and_artifact"  # type: ignore[assignment]
-    handle_tool_error: bool = True  # type: ignore[assignment]
+    handle_tool_error: bool = True
 
     def __init__(self, runtime: Runtime, **kw: Any) -> None:
         super().__init__(
@@ -58,10 +58,10 @@ class _DiscoveryTool(StructuredTool):
         )
 
     @property
-    def tool_call_schema(self) -> Any:  # type: ignore[override]
+    def tool_call_schema(self) -> Any:
         return self.args_schema
 
-    def _do(self, **kwargs: Any) -> tuple[str, Any]:
+    def _do(self, *args: Any, **kwargs: Any) -> tuple[str, Any]:
         raise NotImplementedError
 
     def _run(self, *args: Any, run_manager: CallbackManagerForToolRun | None = None, **kwargs: Any) -> Any:

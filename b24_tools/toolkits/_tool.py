@@ -96,10 +96,10 @@ class B24MethodTool(StructuredTool):
     spec: Annotated[MethodSpec, SkipValidation]
     runtime: Annotated[Runtime, SkipValidation]
     response_format: str = "content_and_artifact"  # type: ignore[assignment]
-    handle_tool_error: bool = True  # type: ignore[assignment]
+    handle_tool_error: bool = True
 
     @property
-    def tool_call_schema(self) -> Any:  # type: ignore[override]
+    def tool_call_schema(self) -> Any:
         """The params model as is: no injected args to hide, and its tight JSON schema saves prompt tokens."""
         return self.args_schema
 

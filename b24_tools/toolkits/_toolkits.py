@@ -127,7 +127,7 @@ class _PackToolkit(B24Toolkit):
 def _pack_class(pack: str, doc: str) -> type[_PackToolkit]:
     name = f"{pack.title()}Toolkit"
     cls = type(name, (_PackToolkit,), {"pack": pack, "__doc__": doc, "__module__": __name__})
-    return cls  # type: ignore[return-value]
+    return cls
 
 
 CoreToolkit = _pack_class(

@@ -29,8 +29,8 @@ OPS: list[Op] = [
 
 
 def sonet_group_user_add(ctx: Ctx, params: dict[str, Any]) -> Any:
-    group_id = params.get("GROUP_ID")
-    users = params.get("USER_ID")
+    group_id: Any = params.get("GROUP_ID")
+    users: Any = params.get("USER_ID")
     try:
         gid = int(group_id)
     except (TypeError, ValueError):

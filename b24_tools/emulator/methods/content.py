@@ -103,7 +103,7 @@ def _new_object(
 
 def folder_addsubfolder(ctx: Ctx, params: dict[str, Any]) -> Any:
     pid, parent = _object(ctx, params.get("id"), "folder")
-    data = params.get("data") if isinstance(params.get("data"), dict) else {}
+    data = params["data"] if isinstance(params.get("data"), dict) else {}
     name = str(data.get("NAME") or "").strip()
     if not name:
         raise ApiError("ERROR_ARGUMENT", "Invalid value of parameter { data[NAME] }", 400)
@@ -116,7 +116,7 @@ def folder_addsubfolder(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 def folder_uploadfile(ctx: Ctx, params: dict[str, Any]) -> Any:
     pid, parent = _object(ctx, params.get("id"), "folder")
-    data = params.get("data") if isinstance(params.get("data"), dict) else {}
+    data = params["data"] if isinstance(params.get("data"), dict) else {}
     content = params.get("fileContent")
     name = data.get("NAME") or (content[0] if isinstance(content, list) and content else None)
     if not name:

@@ -230,7 +230,7 @@ def _statuses() -> list[dict[str, Any]]:
         nonlocal n
         n += 1
         extra = {"SEMANTICS": sem, "COLOR": color} if sem else None
-        row = {"ID": str(n), "ENTITY_ID": entity, "STATUS_ID": status, "NAME": name, "NAME_INIT": name,
+        row: dict[str, Any] = {"ID": str(n), "ENTITY_ID": entity, "STATUS_ID": status, "NAME": name, "NAME_INIT": name,
                "SORT": str(sort), "SYSTEM": "Y", "CATEGORY_ID": None, "COLOR": color,
                "SEMANTICS": None if sem == "process" else ("S" if sem == "success" else "F" if sem else None)}  # fmt: skip
         if extra:
@@ -273,7 +273,7 @@ def status_list(ctx: Ctx, params: dict[str, Any]) -> Any:
 
 
 def category_list(ctx: Ctx, params: dict[str, Any]) -> Any:
-    etid = params.get("entityTypeId")
+    etid: Any = params.get("entityTypeId")
     if str(etid) not in ("1", "2", "3", "4", "128", "31", "7"):
         raise ApiError("NOT_FOUND", "Smart process not found", 400)
     return Answer({"categories": [{"id": 0, "name": "General", "sort": 100, "entityTypeId": int(etid),

@@ -6,6 +6,7 @@ Docs: api-reference/events/event-{bind,unbind,get}.md, event-offline-{get,clear,
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -140,14 +141,19 @@ def _public(id: int, rec: dict[str, Any], *, full: bool = False) -> dict[str, An
     return out
 
 
+def _sort_key(row: tuple[int, dict[str, Any]], key: str) -> Any:
+    if key == "ID":
+        return row[0]
+    return row[1].get("TS") if key == "TIMESTAMP_X" else str(row[1].get(key))
+
+
 def _sorted(
     rows: list[tuple[int, dict[str, Any]]], order: Any, default: str
 ) -> list[tuple[int, dict[str, Any]]]:
     order = order if isinstance(order, dict) and order else {default: "ASC"}
     for key, direction in reversed(list(order.items())):
         k = str(key).upper()
-        rows = sorted(rows, key=lambda r: r[0] if k == "ID" else (r[1].get("TS") if k == "TIMESTAMP_X" else str(r[1].get(k))),
-                      reverse=str(direction).upper() == "DESC")  # fmt: skip
+        rows = sorted(rows, key=functools.partial(_sort_key, key=k), reverse=str(direction).upper() == "DESC")
     return rows
 
 

@@ -348,7 +348,7 @@ def seed_tasks(
         for i in range(n):
             created = when(base + i)
             status = rng.choice(["2", "2", "3", "3", "4", "5", "6"])
-            row = {
+            row: dict[str, Any] = {
                 "PARENT_ID": None, "TITLE": f"{rng.choice(titles)} #{base + i + 1}", "DESCRIPTION": "",
                 "MARK": None, "PRIORITY": rng.choice(["0", "1", "1", "2"]), "MULTITASK": "N", "NOT_VIEWED": "N",
                 "REPLICATE": "N", "STAGE_ID": 0, "CREATED_BY": rng.choice(users), "CREATED_DATE": created,
