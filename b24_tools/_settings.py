@@ -11,12 +11,18 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ._errors import B24ConfigError
 
-__all__ = ["B24Settings", "is_loopback_host", "split_webhook_url", "normalize_portal_url"]
+__all__ = [
+    "B24Settings",
+    "is_loopback_host",
+    "split_webhook_url",
+    "normalize_portal_url",
+    "refuse_non_sqlite",
+]
 
 RateLimiterKind = Literal["file", "memory", "redis", "off"]
 
@@ -114,6 +120,9 @@ class B24Settings(BaseSettings):
     rate_limiter_file: Path = Field(
         Path(".runtime/bitrix24_rate_limiter.sqlite"), description="File limiter state"
     )
+    rate_limiter_ttl_sec: int = Field(
+        3600, ge=60, description="Seconds after which an idle portal's file-limiter state is dropped"
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the redis limiter")
 
     # -- policy (reference names) --
@@ -127,9 +136,18 @@ class B24Settings(BaseSettings):
         None, description="postgresql://… for checkpoints and store (else SQLite)"
     )
     sqlite_path: Path = Field(Path(".runtime/b24.sqlite"), description="SQLite checkpoints + store")
-    audit_file: Path = Field(Path(".runtime/bitrix24_audit.jsonl"), description="JSONL audit export")
-    plan_ttl_sec: int = Field(3 * 24 * 3600, description="How long a pending plan may wait for review")
-    idempotency_ttl_sec: int = Field(86400, description="How long idempotency results are kept")
+    audit_file: Path | None = Field(
+        Path(".runtime/bitrix24_audit.jsonl"),
+        description="JSONL audit file b24 call appends to and b24 audit export writes (empty: none)",
+    )
+    plan_file: Path | None = Field(
+        None, description="Reference name: the SQLite file that keeps plans (sets B24_SQLITE_PATH)"
+    )
+    idempotency_file: Path | None = Field(
+        None, description="Reference name: the SQLite file that keeps the idempotency ledger (same file)"
+    )
+    plan_ttl_sec: int = Field(3 * 24 * 3600, ge=60, description="How long a pending plan may wait for review")
+    idempotency_ttl_sec: int = Field(86400, ge=60, description="How long idempotency results are kept")
     encryption_key: SecretStr | None = Field(
         None, description="AES key (16/24/32 bytes) to encrypt checkpoints"
     )
@@ -154,10 +172,28 @@ class B24Settings(BaseSettings):
     # -- agent --
     model: str | None = Field(None, description="Chat model for graphs/agent.py, e.g. openai:gpt-4.1-mini")
 
-    @field_validator("webhook_user_id", mode="before")
+    _store_placed: bool = PrivateAttr(False)
+
+    @field_validator("webhook_user_id", "plan_file", "idempotency_file", "audit_file", mode="before")
     @classmethod
     def _empty_is_none(cls, v: object) -> object:
-        return None if v == "" else v
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("rate_limiter", mode="before")
+    @classmethod
+    def _limiter_off_names(cls, v: object) -> object:
+        # the reference reads "", "off", "none" and "noop" as no limiter
+        if isinstance(v, str) and v.strip().lower() in ("", "off", "none", "noop"):
+            return "off"
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("require_plan", "rest_v3", mode="before")
+    @classmethod
+    def _reference_bool(cls, v: object) -> object:
+        # the reference reads 1/true/yes/on as on and anything else (including "") as off
+        if isinstance(v, str):
+            return v.strip().lower() in ("1", "true", "yes", "on")
+        return v
 
     @model_validator(mode="after")
     def _check_auth(self) -> B24Settings:
@@ -169,7 +205,45 @@ class B24Settings(BaseSettings):
             self.auth_mode = "webhook"
         if self.domain:
             self.domain = normalize_portal_url(self.domain)
+        self.place_store()
+        if self.rate_limiter == "file":
+            refuse_non_sqlite(Path(self.rate_limiter_file), "B24_RATE_LIMITER_FILE")
         return self
+
+    def place_store(self) -> None:
+        """The reference's B24_PLAN_FILE / B24_IDEMPOTENCY_FILE name where plans and the ledger are kept.
+
+        Here both live in one SQLite database (with the checkpoints), so either name selects `sqlite_path`.
+        """
+        named = {
+            name: getattr(self, name) for name in ("plan_file", "idempotency_file") if getattr(self, name)
+        }
+        if not named:
+            return
+        paths = {Path(p) for p in named.values()}
+        env = {"plan_file": "B24_PLAN_FILE", "idempotency_file": "B24_IDEMPOTENCY_FILE"}
+        if len(paths) > 1:
+            raise B24ConfigError(
+                "B24_PLAN_FILE and B24_IDEMPOTENCY_FILE name different files, but plans and the idempotency "
+                "ledger are kept together in one database",
+                hint="give both the same path, or set only one of them",
+            )
+        (path,) = paths
+        names = " / ".join(env[n] for n in named)
+        if self.database_url:
+            raise B24ConfigError(
+                f"{names} names a file, but B24_DATABASE_URL keeps plans and the ledger in a database",
+                hint=f"unset {names} (plans stay in B24_DATABASE_URL), or unset B24_DATABASE_URL",
+            )
+        explicit = "sqlite_path" in self.model_fields_set and not self._store_placed
+        if explicit and Path(self.sqlite_path) != path:
+            raise B24ConfigError(
+                f"{names} and B24_SQLITE_PATH name different files for the same database",
+                hint="set one of them",
+            )
+        refuse_non_sqlite(path, names)
+        self.sqlite_path = path
+        self._store_placed = True
 
     def require_portal(self) -> B24Settings:
         """Raise one `B24ConfigError` naming the variables to set when the auth combination is incomplete."""
@@ -205,6 +279,21 @@ class B24Settings(BaseSettings):
 
     def pack_list(self) -> list[str]:
         return [p.strip().lower() for p in self.packs.split(",") if p.strip()]
+
+
+def refuse_non_sqlite(path: Path, names: str) -> None:
+    """The reference kept plans/keys in JSON files; this package keeps them in SQLite. Never overwrite one."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return  # absent (created on first use) or unreadable (the store reports it)
+    if head and not head.startswith(b"SQLite format 3"):
+        raise B24ConfigError(
+            f"{names} points at {str(path)!r}, which is not an SQLite database (the reference tool's JSON "
+            "state?); b24-tools keeps this state in SQLite",
+            hint="point it at a new file such as .runtime/b24.sqlite; the reference's file is left untouched",
+        )
 
 
 def _has(secret: SecretStr | None) -> bool:

@@ -91,7 +91,7 @@ class Engine(ExecutionMixin):
         self.store = BufferedStore(store)  # puts of one step go out as one batch
         self.plans = PlanIndex(self.store, self.table)
         self.ledger = Ledger(self.store, table=self.table, ttl_sec=idempotency_ttl_sec)
-        self.audit = AuditLog(self.store, actor=actor)
+        self.audit = AuditLog(self.store, actor=actor, policy=policy, client=client)
         self.plan_ttl_sec = plan_ttl_sec
         self.bulk_chunk_size = max(1, min(50, bulk_chunk_size))
         self.bulk_sample_size = bulk_sample_size

@@ -146,7 +146,13 @@ class ExecutionMixin:
 
     def _execute_one(self, plan: Plan) -> Outcome:
         key, actor = plan.idempotency_key, plan.decided_by or self.audit.actor
-        base = {"method": plan.method, "risk": plan.risk, "plan_id": plan.plan_id, "idempotency_key": key}
+        base: dict[str, Any] = {
+            "method": plan.method,
+            "risk": plan.risk,
+            "plan_id": plan.plan_id,
+            "idempotency_key": key,
+            "param_keys": sorted(plan.params) if isinstance(plan.params, dict) else [],
+        }
         claim = self.ledger.claim(key, owner=plan.plan_id, method=plan.method)
         if claim.state == "done":
             self.audit.emit("replay", actor=actor, outcome="replayed", **base)

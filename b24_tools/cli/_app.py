@@ -11,6 +11,7 @@ from ._events import events_app
 from ._mcp import mcp_app
 from ._ops import register_ops_commands
 from ._review import audit_app, review_app
+from ._skill import skill_app
 
 app = typer.Typer(
     name="b24",
@@ -28,6 +29,7 @@ app.add_typer(emulator_app, name="emulator")
 app.add_typer(events_app, name="events")
 app.add_typer(mcp_app, name="mcp")
 app.add_typer(app_app, name="app")
+app.add_typer(skill_app, name="skill")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 import typer
@@ -32,6 +33,22 @@ from ._common import (
     validate_method_name,
     want_json,
 )
+from ._reference import (
+    AuditFileOption,
+    AutoRefreshOption,
+    IdempotencyFileOption,
+    IdempotencyTtlOption,
+    MaskSecretsOption,
+    NoAuditOption,
+    NoIdempotencyOption,
+    PlanFileOption,
+    PlanTtlOption,
+    RawOption,
+    ReferenceFlags,
+    RestV3Option,
+    raw_output,
+    reference_plan,
+)
 
 __all__ = ["call_command", "parse_packs", "open_approvals", "STATUS_EXIT"]
 
@@ -52,7 +69,9 @@ CALL_EPILOG = (
     "  b24 call user.current\n\n"
     '  b24 call crm.lead.add --params \'{"fields":{"TITLE":"Plan demo"}}\' --plan-only\n\n'
     "  b24 call --execute-plan PLAN_ID --confirm-write\n\n"
-    "  b24 call crm.lead.list --params @filter.json --json | jq .result\n\n" + EXIT_CODES_HELP
+    "  b24 call crm.lead.list --params @filter.json --json | jq .result\n\n"
+    "  b24 call crm.lead.list --raw   (the portal's envelope: result, total, next, time)\n\n"
+    + EXIT_CODES_HELP
 )
 
 
@@ -160,8 +179,9 @@ def _cell(value: Any) -> str:
 
 
 def _finish(payload: dict[str, Any], as_json: bool) -> None:
-    emit(payload, as_json=as_json, render=_render)
     code = STATUS_EXIT.get(payload["status"], 1)
+    if not (code == EXIT_OK and raw_output({"result": payload.get("result")})):
+        emit(payload, as_json=as_json, render=_render)
     if code == EXIT_PENDING and payload.get("plan_id"):
         typer.echo(f"pending review: plan_id={payload['plan_id']} (b24 review list)", err=True)
     if code not in (EXIT_OK, EXIT_PENDING) and payload.get("error"):
@@ -214,14 +234,40 @@ def call_command(
     ] = None,
     emulator: EmulatorOption = False,
     json_out: JsonOption = False,
+    rest_v3: RestV3Option = False,
+    auto_refresh: AutoRefreshOption = False,
+    mask_secrets: MaskSecretsOption = True,
+    plan_file: PlanFileOption = None,
+    plan_ttl_sec: PlanTtlOption = None,
+    audit_file: AuditFileOption = None,
+    no_audit: NoAuditOption = False,
+    idempotency_file: IdempotencyFileOption = None,
+    idempotency_ttl_sec: IdempotencyTtlOption = None,
+    no_idempotency: NoIdempotencyOption = False,
+    raw: RawOption = False,
 ) -> None:
     """Call one Bitrix24 method, safely: packs + allowlist, risk confirmation, plans, idempotency, audit."""
     as_json = want_json(json_out)
-    with handle_errors(as_json=as_json):
+    flags = ReferenceFlags(
+        rest_v3=rest_v3,
+        auto_refresh=auto_refresh,
+        mask_secrets=mask_secrets,
+        plan_file=plan_file,
+        plan_ttl_sec=plan_ttl_sec,
+        audit_file=audit_file,
+        no_audit=no_audit,
+        idempotency_file=idempotency_file,
+        idempotency_ttl_sec=idempotency_ttl_sec,
+        no_idempotency=no_idempotency,
+        raw=raw,
+    )
+    with handle_errors(as_json=as_json), ExitStack() as scope:
         payload = parse_json_option(params)
         if not isinstance(payload, dict):
             fail("Error: --params must be a JSON object")
         settings = load_settings()
+        flags.apply(settings)
+        scope.enter_context(flags.scope(settings))
         pack_list = parse_packs(packs if packs is not None else settings.packs)
         allowlist = _allowlist(
             method_allowlist if method_allowlist is not None else settings.method_allowlist
@@ -229,6 +275,7 @@ def call_command(
         if list_packs:
             _print_packs(pack_list, as_json)
             return
+        idempotency_key = flags.idempotency_key(idempotency_key)
         strict = settings.require_plan if require_plan is None else require_plan
 
         from ..policy._policy import Policy
@@ -261,6 +308,8 @@ def call_command(
                 policy.check(name, payload)
                 with open_approvals(settings, client, policy) as approvals:
                     resp = _audited_read(approvals, client, name, payload)
+                if raw_output(getattr(resp, "raw", None) or {"result": resp.result}):
+                    return
                 out = {
                     "status": "ok",
                     "method": name,
@@ -268,6 +317,7 @@ def call_command(
                     "result": resp.result,
                     "total": resp.total,
                     "next": resp.next,
+                    "time": (getattr(resp, "raw", None) or {}).get("time"),
                 }
                 emit(out, as_json=as_json, render=_render)
                 return
@@ -280,6 +330,12 @@ def call_command(
                         typer.echo("B24_REQUIRE_PLAN is on: the write waits for review as a plan", err=True)
                     if plan_only and res.status == "pending":
                         out = _result_payload(res, method=name, risk=risk)
+                        out["plan"] = reference_plan(
+                            approvals.get_plan(res.plan_id),
+                            tenant=settings.domain or "",
+                            packs=pack_list,
+                            allowlisted=policy.is_listed(name),
+                        )
                         emit(out, as_json=as_json, render=_render)
                         return  # --plan-only did what was asked: exit 0, as the reference
                     _finish(_result_payload(res, method=name, risk=risk), as_json)
@@ -393,11 +449,19 @@ def _execute_plan(
 
 
 def _print_packs(selected: list[str], as_json: bool) -> None:
-    from ..catalog import PACKS, get_catalog
+    """The reference's shape (`available_packs`: each pack's allowlist patterns) plus each pack's catalog
+    methods (`pack_methods`)."""
+    from ..catalog import PACK_PATTERNS, PACKS, get_catalog
 
     cat = get_catalog()
-    available = {p: sorted(s.name for s in cat.by_pack(p)) for p in PACKS}
-    out = {"default_packs": ["core"], "selected_packs": selected, "available_packs": available}
+    methods = {p: sorted(s.name for s in cat.by_pack(p)) for p in PACKS}
+    patterns = {p: list(PACK_PATTERNS[p]) for p in PACKS}
+    out = {
+        "default_packs": ["core"],
+        "available_packs": patterns,
+        "selected_packs": selected,
+        "pack_methods": methods,
+    }
     if as_json:
         emit(out, as_json=True)
         return
@@ -407,7 +471,8 @@ def _print_packs(selected: list[str], as_json: bool) -> None:
     table = Table(title="Capability packs")
     table.add_column("pack")
     table.add_column("selected")
+    table.add_column("patterns")
     table.add_column("methods", justify="right")
     for p in PACKS:
-        table.add_row(p, "yes" if p in selected else "", str(len(available[p])))
+        table.add_row(p, "yes" if p in selected else "", ", ".join(patterns[p]), str(len(methods[p])))
     Console().print(table)

@@ -20,6 +20,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -68,6 +69,7 @@ __all__ = [
     "OneLineUsage",
     "EmulatorOption",
     "JsonOption",
+    "mask_output",
 ]
 
 EXIT_OK, EXIT_USAGE, EXIT_REFUSED, EXIT_API, EXIT_PENDING, EXIT_UNKNOWN = 0, 2, 3, 4, 5, 6
@@ -84,6 +86,9 @@ EXIT_CODES_HELP = (
 )
 
 METHOD_RE = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)*$")
+
+# False only under the reference's --no-mask-secrets (set for one invocation by the command that takes it).
+mask_output: ContextVar[bool] = ContextVar("b24_cli_mask_output", default=True)
 
 # Tests (and embedders) may replace how clients are built: `client_factory(settings, emulator) -> client`.
 client_factory: Callable[[B24Settings, bool], Any] | None = None
@@ -192,7 +197,7 @@ def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
             except BaseException:
                 db.unlink(missing_ok=True)
                 raise
-        return emu.client()
+        return emu.client(rest_v3=settings.rest_v3)
     from ..client._client import B24Client
 
     try:
@@ -207,8 +212,9 @@ def want_json(force: bool) -> bool:
 
 
 def emit(obj: Any, *, as_json: bool, render: Callable[[Any], None] | None = None) -> None:
-    """Print `obj` as JSON (piped / --json) or through `render` (Rich) on a terminal. Always redacted."""
-    safe = redact(obj)
+    """Print `obj` as JSON (piped / --json) or through `render` (Rich) on a terminal. Redacted, except under
+    the reference's --no-mask-secrets."""
+    safe = redact(obj) if mask_output.get() else obj
     if as_json or render is None:
         typer.echo(json.dumps(safe, ensure_ascii=False, indent=None if as_json else 2, default=str))
     else:

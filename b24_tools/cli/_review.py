@@ -7,7 +7,7 @@
     b24 review reject PLAN_ID --reason TEXT
     b24 review recover                        finish plans whose process died after the decision
     b24 review resolve PLAN_ID --happened|--not-happened   settle an unknown_outcome plan
-    b24 audit tail [-n 20] [--plan PLAN_ID]   b24 audit export [PATH]
+    b24 audit tail [-n 20] [--plan PLAN_ID]   b24 audit export [PATH] [--calls-only]
 
 Rich tables on a terminal, JSON when piped or with --json. Exit codes as every `b24` command (0 ok, 3 refused /
 rejected / expired / already decided, 4 Bitrix24 error, 5 pending, 6 unknown outcome).
@@ -347,14 +347,27 @@ def audit_tail(
 
 @audit_app.command("export")
 def audit_export(
-    path: str | None = typer.Argument(None, help="Target JSONL (default B24_AUDIT_FILE)"), json_: bool = _JSON
+    path: str | None = typer.Argument(None, help="Target JSONL (default B24_AUDIT_FILE)"),
+    calls_only: bool = typer.Option(
+        False,
+        "--calls-only",
+        help="Only the rows the reference writes: one per portal answer (ok/error/replay)",
+    ),
+    json_: bool = _JSON,
 ) -> None:
-    """Write every audit event as JSONL (ts, actor, method, risk, params, plan_id, idempotency_key, decision,
-    outcome, error, duration_ms)."""
+    """Write the audit trail as JSONL in the reference's format: its sixteen fields on every row (ts,
+    request_id, tenant, method, risk, status, error_code, error_message, duration_ms, allowlisted, packs,
+    rest_v3, param_keys, plan_id, idempotency_key, idempotent_replay), then this package's own (event, actor,
+    params, decision, outcome, error, id)."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json), _approvals() as approvals:
-        target = path or str(load_settings().audit_file)
-        count = approvals.audit.export(target)
+        default = load_settings().audit_file
+        if path is None and default is None:
+            from ._common import fail
+
+            fail("Error: B24_AUDIT_FILE is empty: name the target file (b24 audit export PATH)")
+        target = path or str(default)
+        count = approvals.audit.export(target, calls_only=calls_only)
         emit(
             {"path": target, "events": count},
             as_json=as_json,

@@ -496,7 +496,12 @@ def client_kwargs_from_settings(settings: Any, kw: dict[str, Any]) -> tuple[str,
     if "limiter" not in kw:
         rate, burst = s.limiter_rate_burst()
         out["limiter"] = make_rate_limiter(
-            s.rate_limiter, rate=rate, burst=burst, path=s.rate_limiter_file, redis_url=s.redis_url
+            s.rate_limiter,
+            rate=rate,
+            burst=burst,
+            path=s.rate_limiter_file,
+            redis_url=s.redis_url,
+            ttl_sec=s.rate_limiter_ttl_sec,
         )
     out.update(kw)
     return s.domain, out

@@ -2,7 +2,10 @@
 
 Every accepted event is one row keyed by a de-duplication key; a second delivery of the same key is
 recorded as a duplicate and never handled twice. Handlers claim rows (`claim`), then `ack` or `fail` them;
-a row that failed `max_attempts` times moves to the dead-letter state with its last error.
+a row that failed `max_attempts` times moves to the dead-letter state with its last error and leaves a dead
+letter (the reference worker's DLQ row: tenant, event, message_id, retry_count, error, payload, ts) in the
+`b24_dead_letters` table, or in a JSONL file when `dead_letters_file` is given (the reference's `--dlq-file`).
+`dead_letters()`, `requeue_dead_letters()` and `drop_dead_letters()` serve `b24 events dlq list|replay|drop`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .._redact import redact
+from ._dlq import JsonlDeadLetters
 
 __all__ = ["EventQueue", "QueuedEvent", "dedup_key_for"]
 
@@ -48,7 +53,9 @@ CREATE TABLE IF NOT EXISTS b24_dead_letters (
     attempts INTEGER NOT NULL DEFAULT 0,
     ts REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS b24_worker_state (key TEXT PRIMARY KEY, value TEXT);
 """
+_DLQ_EVENT_ID = "ALTER TABLE b24_dead_letters ADD COLUMN event_id INTEGER"
 
 STATUSES = ("pending", "in_progress", "done", "dead")
 
@@ -81,9 +88,18 @@ class QueuedEvent:
 class EventQueue:
     """SQLite-backed queue (one file; WAL; a short-lived connection per operation, so threads may share it)."""
 
-    def __init__(self, path: str | Path = ":memory:", *, lease_sec: float = 300.0) -> None:
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        lease_sec: float = 300.0,
+        dead_letters_file: str | Path | None = None,
+        tenant: str = "",
+    ) -> None:
         self.path = str(path)
         self.lease_sec = lease_sec
+        self.tenant = tenant
+        self._jsonl = JsonlDeadLetters(dead_letters_file) if dead_letters_file else None
         self._memory: sqlite3.Connection | None = None
         self._lock = threading.RLock()
         if self.path == ":memory:":
@@ -92,6 +108,9 @@ class EventQueue:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
+            cols = {r[1] for r in conn.execute("PRAGMA table_info(b24_dead_letters)").fetchall()}
+            if "event_id" not in cols:  # files written before dead letters linked their queue row
+                conn.execute(_DLQ_EVENT_ID)
 
     @contextmanager
     def _conn(self) -> Iterator[sqlite3.Connection]:
@@ -193,13 +212,24 @@ class EventQueue:
     def ack(self, row_id: int) -> None:
         self._set(row_id, "done", None, bump=False)
 
-    def fail(self, row_id: int, error: str, *, max_attempts: int = 5) -> str:
-        """Record a failure; returns the new status (`pending` to retry, `dead` once attempts are exhausted)."""
+    def fail(
+        self, row_id: int, error: str, *, max_attempts: int = 5, item: Mapping[str, Any] | None = None
+    ) -> str:
+        """Record a failure; returns the new status (`pending` to retry, `dead` once attempts are exhausted).
+
+        A row that goes dead leaves a dead letter whose payload is `item` (the event record as received) or the
+        queued event."""
         with self._conn() as conn:
-            row = conn.execute("SELECT attempts FROM b24_events WHERE id = ?", (row_id,)).fetchone()
+            row = conn.execute(
+                "SELECT attempts, event, payload, message_id FROM b24_events WHERE id = ?", (row_id,)
+            ).fetchone()
         attempts = (int(row[0]) if row else 0) + 1
         status = "dead" if attempts >= max_attempts else "pending"
         self._set(row_id, status, error, bump=True)
+        if status == "dead" and row is not None:
+            body = dict(item) if item is not None else {"event": row[1], **json.loads(row[2])}
+            body.setdefault("event", row[1])
+            self.dead_letter(row[3], body, error, attempts=attempts, event_id=row_id)
         return status
 
     def mark(self, row_id: int, status: str, error: str | None = None) -> None:
@@ -216,32 +246,129 @@ class EventQueue:
             )
 
     def dead_letter(
-        self, message_id: str | None, item: Mapping[str, Any], error: str, *, attempts: int = 0
+        self,
+        message_id: str | None,
+        item: Mapping[str, Any],
+        error: str,
+        *,
+        attempts: int = 0,
+        event_id: int | None = None,
     ) -> None:
         """Keep a record that will not be retried (malformed, or out of retries), with its payload redacted."""
-        name = item.get("EVENT_NAME", item.get("event"))
+        name = item.get("EVENT_NAME", item.get("event", item.get("EVENT")))
+        event = str(name).upper() if name else None
+        payload = redact(dict(item))
+        now = time.time()
+        if self._jsonl is not None:
+            self._jsonl.add(
+                {
+                    "tenant": self.tenant,
+                    "event": event,
+                    "message_id": message_id,
+                    "retry_count": attempts,
+                    "error": error,
+                    "payload": payload,
+                    "ts": int(now),
+                    "id": uuid.uuid4().hex[:12],
+                    "event_id": event_id,
+                }
+            )
+            return
         with self._conn() as conn:
             conn.execute(
-                "INSERT INTO b24_dead_letters (message_id, event, payload, error, attempts, ts) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    message_id,
-                    str(name) if name else None,
-                    json.dumps(redact(dict(item)), default=str),
-                    error,
-                    attempts,
-                    time.time(),
-                ),
+                "INSERT INTO b24_dead_letters (message_id, event, payload, error, attempts, ts, event_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (message_id, event, json.dumps(payload, default=str), error, attempts, now, event_id),
             )
 
     def dead_letters(self) -> list[dict[str, Any]]:
+        """Every dead letter, oldest first: `id`, `tenant`, `event`, `message_id`, `retry_count` (= `attempts`),
+        `error`, `payload`, `ts`, `event_id`."""
+        if self._jsonl is not None:
+            out = self._jsonl.rows()
+            for row in out:
+                row.setdefault("attempts", row.get("retry_count", 0))
+            return out
         with self._conn() as conn:
             rows = conn.execute(
-                "SELECT message_id, event, payload, error, attempts FROM b24_dead_letters ORDER BY id"
+                "SELECT id, message_id, event, payload, error, attempts, ts, event_id FROM b24_dead_letters"
+                " ORDER BY id"
             ).fetchall()
         return [
-            {"message_id": m, "event": e, "payload": json.loads(p), "error": err, "attempts": a}
-            for m, e, p, err, a in rows
+            {
+                "id": str(i),
+                "tenant": self.tenant,
+                "event": e,
+                "message_id": m,
+                "retry_count": a,
+                "attempts": a,
+                "error": err,
+                "payload": json.loads(p),
+                "ts": int(ts),
+                "event_id": eid,
+            }
+            for i, m, e, p, err, a, ts, eid in rows
         ]
+
+    def _take_dead_letters(self, ids: list[str] | None) -> list[dict[str, Any]]:
+        if self._jsonl is not None:
+            return self._jsonl.take(ids)
+        taken = [d for d in self.dead_letters() if ids is None or d["id"] in {str(i) for i in ids}]
+        with self._conn() as conn:
+            conn.executemany("DELETE FROM b24_dead_letters WHERE id = ?", [(int(d["id"]),) for d in taken])
+        return taken
+
+    def drop_dead_letters(self, ids: list[str] | None) -> list[dict[str, Any]]:
+        """Delete these dead letters (every one for None); returns what was deleted."""
+        return self._take_dead_letters(ids)
+
+    def requeue_dead_letters(self, ids: list[str] | None) -> list[dict[str, Any]]:
+        """Give these dead letters (every one for None) another round: their queue row goes back to `pending`
+        with its attempts reset (or a new row is queued from the payload), and the dead letter is removed."""
+        taken = self._take_dead_letters(ids)
+        for d in taken:
+            row_id = d.get("event_id")
+            if row_id is not None and self._row_exists(int(row_id)):
+                with self._conn() as conn:
+                    conn.execute(
+                        "UPDATE b24_events SET status = 'pending', attempts = 0, lease_until = 0, updated_at = ?"
+                        " WHERE id = ?",
+                        (time.time(), int(row_id)),
+                    )
+                continue
+            payload = d.get("payload")
+            body: dict[str, Any] = payload if isinstance(payload, dict) else {}
+            name = d.get("event") or body.get("EVENT_NAME") or body.get("event") or "UNKNOWN"
+            data = body.get("EVENT_DATA", body.get("data", body.get("DATA")))
+            self.put(
+                str(name),
+                data,
+                source="dlq",
+                message_id=d.get("message_id"),
+                dedup_key=f"dlq-replay:{d.get('id')}:{uuid.uuid4().hex[:8]}",
+            )
+        return taken
+
+    def get_state(self, key: str) -> str | None:
+        """A small value the offline worker keeps between runs (its open `process_id`)."""
+        with self._conn() as conn:
+            row = conn.execute("SELECT value FROM b24_worker_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_state(self, key: str, value: str | None) -> None:
+        with self._conn() as conn:
+            if value is None:
+                conn.execute("DELETE FROM b24_worker_state WHERE key = ?", (key,))
+            else:
+                conn.execute(
+                    "INSERT INTO b24_worker_state (key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+
+    def _row_exists(self, row_id: int) -> bool:
+        with self._conn() as conn:
+            return conn.execute("SELECT 1 FROM b24_events WHERE id = ?", (row_id,)).fetchone() is not None
 
     def counts(self) -> dict[str, int]:
         """Rows per status, plus `duplicates` (deliveries refused as already seen)."""

@@ -97,7 +97,10 @@ class OfflineWorker:
         self.auth_connector = auth_connector
         self.application_token = application_token
         self.audit = audit
-        self._process_id: str | None = None  # kept while some reserved records are still unfinished
+        # kept while some reserved records are still unfinished — in the queue database, so the next run (another
+        # process, e.g. `--once` from cron) re-selects them: reserved records are hidden from a get without it
+        self._state_key = f"offline_process_id:{auth_connector or ''}"
+        self._process_id: str | None = queue.get_state(self._state_key)
 
     def _call(self, method: str, params: dict[str, Any]) -> Any:
         resp = self.client.call(method, params)
@@ -122,7 +125,7 @@ class OfflineWorker:
             ) from None
         report = WorkerReport(fetched=len(items), process_id=process_id)
         if not items or not process_id:
-            self._process_id = None
+            self._keep_process(None)
             return report
 
         for item in items:
@@ -132,7 +135,7 @@ class OfflineWorker:
             self._safe("event.offline.error", {"process_id": process_id, "message_id": report.errored})
         if report.cleared:
             self._safe("event.offline.clear", {"process_id": process_id, "message_id": report.cleared})
-        self._process_id = process_id if report.retrying else None
+        self._keep_process(process_id if report.retrying else None)
         if self.audit:
             self.audit(
                 {
@@ -146,6 +149,11 @@ class OfflineWorker:
                 }
             )
         return report
+
+    def _keep_process(self, process_id: str | None) -> None:
+        if process_id != self._process_id:
+            self.queue.set_state(self._state_key, process_id)
+        self._process_id = process_id
 
     def _handle_item(self, item: dict[str, Any], report: WorkerReport) -> None:
         msg_id = event_message_id(item)
@@ -200,9 +208,9 @@ class OfflineWorker:
             self.registry.dispatch(ev, self.ctx)
         except Exception as exc:  # handler failures are counted, never fatal to the worker
             err = redact_text(f"{type(exc).__name__}: {exc}").splitlines()[0][:500]
-            new_status = self.queue.fail(ev.id, err, max_attempts=self.max_retries)
-            if new_status == "dead":
-                self._dead_letter(msg_id, item, err, report, attempts=ev.attempts + 1)
+            new_status = self.queue.fail(ev.id, err, max_attempts=self.max_retries, item=item)
+            if new_status == "dead":  # the queue kept the dead letter
+                self._dead_letter(msg_id, item, err, report, attempts=ev.attempts + 1, record=False)
                 report.errored.append(msg_id)
             else:
                 report.retrying.append(msg_id)
@@ -212,10 +220,18 @@ class OfflineWorker:
             report.cleared.append(msg_id)
 
     def _dead_letter(
-        self, msg_id: str | None, item: dict[str, Any], error: str, report: WorkerReport, *, attempts: int = 0
+        self,
+        msg_id: str | None,
+        item: dict[str, Any],
+        error: str,
+        report: WorkerReport,
+        *,
+        attempts: int = 0,
+        record: bool = True,
     ) -> None:
         report.dead.append(msg_id or "?")
-        self.queue.dead_letter(msg_id, item, error, attempts=attempts)
+        if record:
+            self.queue.dead_letter(msg_id, item, error, attempts=attempts)
         if self.audit:
             self.audit(
                 {"kind": "event_dead_letter", "message_id": msg_id, "error": error, "attempts": attempts}

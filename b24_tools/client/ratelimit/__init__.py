@@ -98,6 +98,7 @@ def make_rate_limiter(
     path: str | Path | None = None,
     redis_url: str | None = None,
     key_prefix: str = "b24:ratelimit:",
+    ttl_sec: float = 3600.0,
 ) -> RateLimiter:
     """Build a limiter by name: "memory", "file" (SQLite at `path`), "redis" (`redis_url`) or "off"."""
     kind = (kind or "off").strip().lower()
@@ -111,7 +112,9 @@ def make_rate_limiter(
     if kind == "file":
         from .file import FileRateLimiter
 
-        return FileRateLimiter(path or Path(".runtime/bitrix24_rate_limiter.sqlite"), rate=rate, burst=burst)
+        return FileRateLimiter(
+            path or Path(".runtime/bitrix24_rate_limiter.sqlite"), rate=rate, burst=burst, ttl_sec=ttl_sec
+        )
     if kind == "redis":
         from .redis import RedisRateLimiter
 
