@@ -305,3 +305,59 @@ async def test_langchain_mcp_adapters_load_the_tools_into_create_agent(
     mine = [r for r in rows if "Agent via MCP" in r["summary"]]
     assert len(mine) == 1 and mine[0]["requested_by"].startswith("mcp:")
     assert out["messages"][-1].content == "The new lead waits for approval."
+
+
+def test_http_on_loopback_without_a_token_makes_a_private_one_time_token(
+    portal: Portal, tmp_path: Path
+) -> None:
+    port = _free_port()
+    env = {k: v for k, v in portal.env.items() if k not in _STATE_VARS}
+    log = tmp_path / "server.log"
+    with log.open("w") as errlog:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "b24_tools.cli",
+                "mcp",
+                "serve",
+                "--transport",
+                "http",
+                "--port",
+                str(port),
+            ],
+            stdout=errlog,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+        )
+        try:
+            _wait_port(port, proc)
+            token_file = tmp_path / ".runtime" / "mcp_token"
+            token = token_file.read_text().strip()
+            assert oct(token_file.stat().st_mode & 0o777) == "0o600"
+            url = f"http://127.0.0.1:{port}/mcp"
+            with httpx.Client(timeout=10) as c:
+                assert c.get(url).status_code == 401
+                ok = c.post(
+                    url,
+                    json={
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": "initialize",
+                        "params": {
+                            "protocolVersion": "2025-06-18",
+                            "capabilities": {},
+                            "clientInfo": {"name": "t", "version": "1"},
+                        },
+                    },
+                    headers={
+                        "Authorization": f"Bearer {token}",
+                        "Accept": "application/json, text/event-stream",
+                    },
+                )
+            assert ok.status_code == 200
+        finally:
+            _stop(proc)
+    text = log.read_text()
+    assert ".runtime/mcp_token" in text and token not in text
