@@ -145,12 +145,15 @@ def build_server(
     tools: list[Tool] = []
     for tool in toolkit.get_tools():
         meta = tool.metadata or {}
+        method = meta.get("method")
         tools.append(
             BridgedTool.make(
                 name=tool.name,
                 description=tool.description,
                 parameters=input_schema(tool),
-                annotations=annotations_for(tool.name, meta.get("risk"), title=meta.get("method")),
+                annotations=annotations_for(
+                    tool.name, meta.get("risk"), title=method if method and method != "*" else None
+                ),
                 handler=bridge.handler_for(tool),
             )
         )

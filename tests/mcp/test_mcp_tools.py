@@ -154,14 +154,12 @@ async def test_guides_are_resources_and_recipes_are_prompts(rig) -> None:
     assert "deal 42" in text
 
 
-async def test_server_instructions_carry_the_system_prompt_and_the_plan_rule(rig) -> None:
-    async with rig.session() as s:
-        init = s  # the session keeps the server's initialize result
-        tools = await init.list_tools()
+def test_server_instructions_carry_the_pack_guides_and_the_plan_rule(rig) -> None:
+    from b24_tools.prompts import system_prompt
+
     server = rig.server()
-    assert prompts.load("system").strip()[:80] in server.instructions
-    assert "b24_plan_status" in server.instructions
-    assert tools.tools
+    assert server.instructions.startswith(system_prompt(("core",)))
+    assert "b24_plan_status" in server.instructions and "pending plan id" in server.instructions
 
 
 # ------------------------------------------------------------------------------------------ elicitation
