@@ -227,11 +227,13 @@ EXPORTS: dict[str, list[str]] = {
     "b24_tools.inbox": [
         "ReviewerAuth",
         "SESSION_COOKIE",
+        "SessionStore",
         "cookie_secure_for",
         "create_app",
         "hash_password",
         "hash_password_command",
         "serve_command",
+        "uvicorn_options",
         "verify_password",
     ],
     "b24_tools.mcp": [

@@ -27,7 +27,12 @@ def serve(
     db: Annotated[
         Path | None, typer.Option(help="SQLite state file (survives restarts); default: in memory.")
     ] = None,
-    webhook_code: Annotated[str, typer.Option(help="The inbound webhook code.")] = "emulator-secret-code",
+    webhook_code: Annotated[
+        str | None,
+        typer.Option(
+            help="The inbound webhook code (default: emulator-secret-code on loopback, random otherwise)."
+        ),
+    ] = None,
     user_id: Annotated[int, typer.Option(help="The webhook's user id.")] = 1,
     seed_leads: Annotated[int, typer.Option(help="Seed this many leads when the portal is empty.")] = 0,
     seed_deals: Annotated[int, typer.Option(help="Seed this many deals when the portal is empty.")] = 0,
@@ -54,7 +59,11 @@ def serve(
         bool, typer.Option(help="Serve HTTPS with a fresh self-signed certificate.")
     ] = False,
     allow_remote: Annotated[
-        bool, typer.Option(help="Allow a non-loopback --host (the emulator has no real security).")
+        bool,
+        typer.Option(
+            help="Allow a non-loopback --host (the emulator has no real security: a warning is printed, the "
+            "webhook code is random and admin endpoints need a printed bearer token)."
+        ),
     ] = False,
     portals: Annotated[
         int,
@@ -76,6 +85,13 @@ def serve(
     install: Annotated[
         bool, typer.Option(help="With --portals: install the application on every portal at start")
     ] = False,
+    admin_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="B24_EMULATOR_ADMIN_TOKEN",
+            help="Bearer token for /_emulator/* (random when serving beyond loopback; none on loopback).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the emulator and print the webhook URL; runs until stopped (Ctrl-C)."""
     with handle_errors():  # names the extra to install when the server packages are missing
@@ -83,6 +99,7 @@ def serve(
     import uvicorn
 
     from ..emulator import Emulator, EmulatorConfig, make_self_signed
+    from ..emulator._server import DEFAULT_WEBHOOK_CODE, prepare_remote
 
     if not is_loopback_host(host) and not allow_remote:
         raise typer.BadParameter(
@@ -94,10 +111,14 @@ def serve(
     if self_signed and certfile is None:
         certfile, keyfile, ca_file = make_self_signed(_DEFAULT_TLS_DIR)
     config = EmulatorConfig(
-        webhook_code=webhook_code, user_id=user_id, rate=rate, burst=burst, latency_ms=latency_ms,
-        per_record_latency_ms=per_record_latency_ms, cost_model=cost_model, operating_limit=operating_limit,
+        webhook_code=webhook_code or DEFAULT_WEBHOOK_CODE, admin_token=admin_token or None, user_id=user_id,
+        rate=rate, burst=burst, latency_ms=latency_ms, per_record_latency_ms=per_record_latency_ms,
+        cost_model=cost_model, operating_limit=operating_limit,
         portal_domain=host,
     )  # fmt: skip
+    warning = prepare_remote(config, host)  # beyond loopback: random webhook code (never the well-known one)
+    if warning:
+        typer.echo(warning, err=True)
     if portals > 1 or app_install_url:
         _serve_farm(
             config, portals=portals, host=host, port=port, db=db, install_url=app_install_url,
@@ -119,12 +140,14 @@ def serve(
     emu.set_base_url(f"{scheme}://{host}:{port}")
     typer.echo(f"Bitrix24 emulator on {scheme}://{host}:{port}  (state: {db or 'in memory'})")
     typer.echo(f"Webhook URL: {emu.webhook_url}")
+    if config.admin_token:
+        typer.echo(f"Admin token (Authorization: Bearer …): {config.admin_token}")
     if ca_file is not None:
         typer.echo(f"Trust this CA in clients: {ca_file}  (e.g. SSL_CERT_FILE={ca_file})")
     typer.echo("Press Ctrl-C to stop.")
     try:
         uvicorn.run(
-            emu.app, host=host, port=port, log_level="warning", lifespan="off", http="h11",
+            emu.app, host=host, port=port, log_level="warning", lifespan="off", http="h11", proxy_headers=False,
             ssl_certfile=str(certfile) if certfile else None, ssl_keyfile=str(keyfile) if keyfile else None,
         )  # fmt: skip
     finally:

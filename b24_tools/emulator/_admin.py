@@ -8,11 +8,16 @@ POST   /_emulator/clock/advance     {"seconds": 3600}
 POST   /_emulator/moved             {"location": "http://127.0.0.1:9999"} (empty to clear)
 POST   /_emulator/limits            {"rate": 2, "burst": 50, "operating_limit": 480, "reset": true}
 POST   /_emulator/tokens/expire     → every OAuth access token expires now
+
+With `EmulatorConfig.admin_token` set (always when `b24 emulator serve` listens beyond loopback), each request
+needs `Authorization: Bearer <admin token>`; anything else is a 401 and changes nothing.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +28,34 @@ from starlette.routing import Route
 if TYPE_CHECKING:
     from ._portal import Portal
 
-__all__ = ["admin_routes"]
+__all__ = ["admin_routes", "admin_allowed"]
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def admin_allowed(request: Request, token: str | None) -> bool:
+    """No token configured (loopback serving) → allowed; else the bearer token must match (constant time)."""
+    if not token:
+        return True
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode("utf-8"))
+
+
+def _guarded(portal: Portal, handler: Handler) -> Handler:
+    async def guarded(request: Request) -> Response:
+        if not admin_allowed(request, portal.config.admin_token):
+            return JSONResponse(
+                {
+                    "error": "ADMIN_TOKEN_REQUIRED",
+                    "error_description": "the emulator's admin endpoints need 'Authorization: Bearer <admin token>'",
+                },
+                401,
+            )
+        return await handler(request)
+
+    return guarded
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -127,15 +159,16 @@ def admin_routes(portal: Portal) -> list[Route]:
         binding = portal.events.bind(str(body["event"]), handler)
         return JSONResponse({"id": binding, "application_token": portal.events.outgoing_application_token})
 
-    return [
-        Route("/_emulator/seed", seed, methods=["POST"]),
-        Route("/_emulator/oauth/apps", oauth_apps, methods=["POST"]),
-        Route("/_emulator/events/outgoing", outgoing, methods=["POST"]),
-        Route("/_emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
-        Route("/_emulator/stats", stats, methods=["GET"]),
-        Route("/_emulator/stats/reset", stats_reset, methods=["POST"]),
-        Route("/_emulator/clock/advance", clock_advance, methods=["POST"]),
-        Route("/_emulator/moved", moved, methods=["POST"]),
-        Route("/_emulator/limits", limits, methods=["POST"]),
-        Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
+    routes = [
+        ("/_emulator/seed", seed, ["POST"]),
+        ("/_emulator/oauth/apps", oauth_apps, ["POST"]),
+        ("/_emulator/events/outgoing", outgoing, ["POST"]),
+        ("/_emulator/faults", faults, ["GET", "POST", "DELETE"]),
+        ("/_emulator/stats", stats, ["GET"]),
+        ("/_emulator/stats/reset", stats_reset, ["POST"]),
+        ("/_emulator/clock/advance", clock_advance, ["POST"]),
+        ("/_emulator/moved", moved, ["POST"]),
+        ("/_emulator/limits", limits, ["POST"]),
+        ("/_emulator/tokens/expire", expire_tokens, ["POST"]),
     ]
+    return [Route(path, _guarded(portal, fn), methods=methods) for path, fn, methods in routes]

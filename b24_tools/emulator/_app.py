@@ -4,7 +4,7 @@ Routes:
 - `/rest/{USER_ID}/{CODE}/{method}[.json][/]` — webhook; `/rest/{method}` — OAuth (`auth` in query or body);
 - `/rest/api/…` — REST 3.0 (api-reference/rest-v3.md);
 - `/oauth/token/` — the OAuth token endpoint (settings/oauth/auto-renewal.md);
-- `/_emulator/…` — admin: faults, stats, clock, moved portal, limits.
+- `/_emulator/…` — admin: faults, stats, clock, moved portal, limits (bearer `admin_token` when configured).
 """
 
 from __future__ import annotations

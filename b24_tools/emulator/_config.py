@@ -28,7 +28,9 @@ class EmulatorConfig:
     `cost_sleep_scale`) only when latency is on, so tests without latency stay fast.
     """
 
-    webhook_code: str = "emulator-secret-code"
+    webhook_code: str = (
+        "emulator-secret-code"  # the loopback default; serving beyond loopback picks a random one
+    )
     user_id: int = 1
     rate: float | None = None  # bucket drain per second; None = no leaky bucket
     burst: int = 50
@@ -49,6 +51,9 @@ class EmulatorConfig:
     member_id: str = "emulator-member-0001"
     timezone_offset: str = "+00:00"
     extra_webhooks: dict[str, tuple[int, set[str] | None]] = field(default_factory=dict)
+    # when set, every `/_emulator/*` request must carry it (`Authorization: Bearer …`); `b24 emulator serve`
+    # sets a random one whenever it listens beyond loopback
+    admin_token: str | None = None
 
     def webhook_scopes(self) -> frozenset[str]:
         return ALL_SCOPES if self.scopes is None else frozenset(self.scopes)

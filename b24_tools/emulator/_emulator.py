@@ -126,12 +126,18 @@ class Emulator:
         *,
         allow_remote: bool = False,
     ) -> Iterator[str]:
-        """Serve on a real socket (uvicorn thread); yields the base URL. Loopback only unless `allow_remote`."""
+        """Serve on a real socket (uvicorn thread); yields the base URL. Loopback only unless `allow_remote`
+        (then with a warning, a random webhook code and an admin token: see `_server.prepare_remote`)."""
+        import warnings
+
         from .._settings import is_loopback_host
-        from ._server import serve_in_thread
+        from ._server import prepare_remote, serve_in_thread
 
         if not allow_remote and not is_loopback_host(host):
             raise ValueError(f"{host} is not a loopback address; pass allow_remote=True to serve on it")
+        warning = prepare_remote(self.config, host)
+        if warning is not None:
+            warnings.warn(warning, stacklevel=3)
 
         previous = self.base_url
         with serve_in_thread(self.app, host=host, port=port, certfile=certfile, keyfile=keyfile) as url:

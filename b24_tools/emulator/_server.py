@@ -1,7 +1,13 @@
-"""Serve the emulator over a real loopback socket (uvicorn on a thread), optionally with TLS."""
+"""Serve the emulator over a real loopback socket (uvicorn on a thread), optionally with TLS; remote-serving guards.
+
+The emulator has no real security: it is meant for loopback. Serving it on another interface (`--allow-remote`,
+`allow_remote=True`) prints a warning, replaces the well-known default webhook code with a random one, and
+requires a random bearer token on the `/_emulator/*` admin endpoints (`prepare_remote`).
+"""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +17,28 @@ from typing import Any
 
 from .._errors import require_extra
 
-__all__ = ["serve_in_thread", "make_self_signed"]
+__all__ = ["serve_in_thread", "make_self_signed", "prepare_remote", "DEFAULT_WEBHOOK_CODE", "REMOTE_WARNING"]
+
+DEFAULT_WEBHOOK_CODE = "emulator-secret-code"
+REMOTE_WARNING = (
+    "warning: the emulator is listening on {host}, beyond loopback. It has no real security: anyone who can reach "
+    "it and knows the webhook code can read and write its data. Admin endpoints (/_emulator/*) need the admin "
+    "token below."
+)
+
+
+def prepare_remote(config: Any, host: str) -> str | None:
+    """For a non-loopback `host`: a random webhook code (if the default was kept) and a random admin token (if
+    none was set). Returns the warning to show, or None on loopback (nothing changes)."""
+    from .._settings import is_loopback_host
+
+    if is_loopback_host(host):
+        return None
+    if config.webhook_code == DEFAULT_WEBHOOK_CODE:
+        config.webhook_code = secrets.token_urlsafe(18)
+    if not config.admin_token:
+        config.admin_token = secrets.token_urlsafe(24)
+    return REMOTE_WARNING.format(host=host)
 
 
 @contextmanager
@@ -23,22 +50,27 @@ def serve_in_thread(
     certfile: str | Path | None = None,
     keyfile: str | Path | None = None,
     log_level: str = "warning",
+    **options: Any,
 ) -> Iterator[str]:
-    """Run uvicorn on a daemon thread; yield the base URL (`http://127.0.0.1:PORT`); stop on exit."""
+    """Run uvicorn on a daemon thread; yield the base URL (`http://127.0.0.1:PORT`); stop on exit.
+
+    `options` go to `uvicorn.Config` as they are (e.g. `proxy_headers`, `forwarded_allow_ips`).
+    """
     require_extra("serving over a socket", "server", "uvicorn")
     import uvicorn
 
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level=log_level,
-        lifespan="off",
-        http="h11",
-        ssl_certfile=str(certfile) if certfile else None,
-        ssl_keyfile=str(keyfile) if keyfile else None,
-        access_log=False,
-    )
+    settings: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "lifespan": "off",
+        "http": "h11",
+        "ssl_certfile": str(certfile) if certfile else None,
+        "ssl_keyfile": str(keyfile) if keyfile else None,
+        "access_log": False,
+        "proxy_headers": False,  # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default
+    }
+    config = uvicorn.Config(app, **{**settings, **options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="b24-emulator-uvicorn", daemon=True)
     thread.start()

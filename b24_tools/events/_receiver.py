@@ -6,6 +6,11 @@ data[FIELDS][ID]=7&ts=...&auth[application_token]=...`); JSON bodies are accepte
 (api-reference/events/safe-event-handlers.md). A mismatch answers 401, stores nothing and writes one audit
 line (without the token). Accepted events go to the durable `EventQueue` (de-duplicated), and the handlers
 run after the response is sent.
+
+Bodies are read from the ASGI stream chunk by chunk and refused with 413 as soon as they pass `MAX_BODY`,
+whether or not a `Content-Length` was sent (chunked uploads included), so memory stays bounded. A body that
+cannot be parsed — bad encoding, malformed JSON, nesting deeper than `MAX_DEPTH`, too many fields — is a 400
+with one audit line, never a 500.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
 from .._errors import B24ConfigError, require_extra
 from .._redact import redact, register_secret
-from ..client._phpquery import decode
+from ..client._phpquery import decode_pairs
 from ._queue import EventQueue
 from ._registry import HandlerContext, HandlerRegistry
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
+    from starlette.requests import Request
 
 __all__ = [
     "create_receiver_app",
@@ -35,9 +42,20 @@ __all__ = [
     "JsonlAudit",
     "TeeAudit",
     "verify_application_token",
+    "parse_body",
+    "read_capped",
+    "BodyError",
+    "MAX_BODY",
+    "MAX_DEPTH",
 ]
 
 MAX_BODY = 1_000_000
+MAX_DEPTH = 32  # nesting levels of a body (PHP's max_input_nesting_level is 64; Bitrix24 events use about 4)
+MAX_FIELDS = 10_000
+
+
+class BodyError(ValueError):
+    """The body is not an event we can read (the reason goes to the 400 answer and the audit line)."""
 
 
 def verify_application_token(received: Any, expected: str) -> bool:
@@ -143,13 +161,60 @@ def _one_line(exc: BaseException) -> str:
     return redact_text(f"{type(exc).__name__}: {exc}").splitlines()[0][:500]
 
 
-def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
-    if "json" in content_type:
-        body = json.loads(raw.decode("utf-8") or "{}")
+def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether nested dicts/lists stay within `limit` levels (iterative: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return False
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
+def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    """An event body → dict: JSON when the content type says so, else a PHP-style form. Raises `BodyError`."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BodyError("body is not UTF-8") from exc
+    if "json" in content_type.lower():
+        try:
+            body = json.loads(text or "{}")
+        except RecursionError as exc:
+            raise BodyError(f"body nests deeper than {MAX_DEPTH} levels") from exc
+        except ValueError as exc:
+            raise BodyError("body is not valid JSON") from exc
         if not isinstance(body, dict):
-            raise ValueError("body must be a JSON object")
+            raise BodyError("body must be a JSON object")
+        if not _depth_ok(body):
+            raise BodyError(f"body nests deeper than {MAX_DEPTH} levels")
         return body
-    return decode(raw.decode("utf-8"))
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as exc:
+        raise BodyError(f"body has more than {MAX_FIELDS} fields") from exc
+    for key, _ in pairs:
+        if key.count("[") >= MAX_DEPTH:
+            raise BodyError(f"body nests deeper than {MAX_DEPTH} levels")
+    return decode_pairs(pairs)
+
+
+async def read_capped(request: Request, limit: int = MAX_BODY) -> bytes | None:
+    """The request body, or None as soon as it passes `limit` bytes (declared or streamed)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def create_receiver_app(
@@ -169,7 +234,6 @@ def create_receiver_app(
     from starlette.applications import Starlette
     from starlette.background import BackgroundTask
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
@@ -190,19 +254,15 @@ def create_receiver_app(
 
     async def receive(request: Request) -> JSONResponse:
         client_host = request.client.host if request.client else None
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > MAX_BODY:  # refuse before reading it into memory
-            _audit({"kind": "event_rejected", "reason": "body too large", "remote": client_host})
-            return JSONResponse({"error": "PAYLOAD_TOO_LARGE"}, status_code=413)
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
+        raw = await read_capped(request)
+        if raw is None:  # refused before the rest of it is read into memory
             _audit({"kind": "event_rejected", "reason": "body too large", "remote": client_host})
             return JSONResponse({"error": "PAYLOAD_TOO_LARGE"}, status_code=413)
         try:
-            body = _parse_body(raw, request.headers.get("content-type", ""))
-        except (ValueError, UnicodeDecodeError):
-            _audit({"kind": "event_rejected", "reason": "unparseable body", "remote": client_host})
-            return JSONResponse({"error": "INVALID_REQUEST", "error_description": "unparseable body"}, 400)
+            body = parse_body(raw, request.headers.get("content-type", ""))
+        except BodyError as exc:
+            _audit({"kind": "event_rejected", "reason": f"unparseable body: {exc}", "remote": client_host})
+            return JSONResponse({"error": "INVALID_REQUEST", "error_description": str(exc)}, 400)
         auth: dict[str, Any] = body["auth"] if isinstance(body.get("auth"), dict) else {}
         event = body.get("event")
         if not verify_application_token(auth.get("application_token"), application_token):

@@ -11,10 +11,13 @@ Configuration (environment or `.env`):
   bind passwords to names. With neither set, `serve` prints a one-time token for that run.
 - `B24_SESSION_SECRET`: signs the session cookie (random per process when unset: sessions end at restart).
 
-The session cookie is HttpOnly, SameSite=Strict and Secure — except when serving plain http on a loopback
-address, where browsers would drop a Secure cookie; any other address needs TLS (`--certfile/--keyfile`) or an
-HTTPS reverse proxy (`--proxy-headers`). Every form carries a session-bound CSRF token; cross-site POSTs are
-refused. Templates and the stylesheet ship inside the package; no JavaScript.
+Sessions live on the server (the cookie carries a random id): signing out, expiry (12 h) and a rotated token or
+password hash end them. The session cookie is HttpOnly, SameSite=Strict and Secure whenever the request came
+over TLS, and always except when serving plain http on a loopback address (where browsers would drop it); any
+other address needs TLS (`--certfile/--keyfile`) or an HTTPS reverse proxy named by `--forwarded-allow-ips`
+(only then are `X-Forwarded-*` headers believed). Failed sign-ins are throttled per client address and per
+reviewer name. Every form carries a session-bound CSRF token; cross-site POSTs are refused. Templates and the
+stylesheet ship inside the package; no JavaScript.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .._errors import require_extra
 from ._auth import ReviewerAuth, hash_password, verify_password
-from ._serve import cookie_secure_for, hash_password_command, serve_command
+from ._serve import cookie_secure_for, hash_password_command, serve_command, uvicorn_options
+from ._sessions import SessionStore
 
 if TYPE_CHECKING:
     from ._app import SESSION_COOKIE, create_app
@@ -39,6 +43,8 @@ __all__ = [
     "ReviewerAuth",
     "cookie_secure_for",
     "SESSION_COOKIE",
+    "SessionStore",
+    "uvicorn_options",
 ]
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -25,6 +25,7 @@ from ._auth import ReviewerAuth
 from ._backend import ReviewerBackend
 from ._decisions import DecisionsMixin
 from ._page_handlers import PagesMixin
+from ._sessions import SchemeAwareSessions, SessionStore
 from ._web import SESSION_COOKIE, STATIC_DIR
 
 __all__ = ["create_app", "SESSION_COOKIE"]
@@ -49,6 +50,7 @@ def create_app(
     session_max_age: int = 12 * 3600,
     login_attempts: int = 10,
     portal_titles: bool = True,
+    sessions: SessionStore | str | Path | None = None,
 ) -> Starlette:
     """Build the inbox app.
 
@@ -56,16 +58,24 @@ def create_app(
     `lambda: Approvals.open(settings)`), opened on first use and closed at shutdown. Auth comes from
     `settings.reviewer_token` / `settings.reviewer_password_hash`; cookies are signed with
     `settings.session_secret` (a random per-process key when unset: sessions end at restart).
-    `cookie_secure=True` marks the session cookie `Secure`; only plain-http loopback serving turns it off.
+    `cookie_secure=True` marks the session cookie `Secure` always; otherwise it is `Secure` on requests that came
+    over TLS. Sessions live on the server (`sessions`: a `SessionStore`, a SQLite file path, or None for memory):
+    sign-out, `session_max_age` and a changed token or password hash end them.
     `portal_titles`: label entity fields with the portal's own titles (`crm.lead.fields`, …, one cached read
     per entity through `approvals.client`).
     """
     settings = settings or B24Settings()
+    secret_key = _secret(settings.session_secret) or secrets.token_urlsafe(32)
     auth = ReviewerAuth(
-        token=_secret(settings.reviewer_token), password_hash=_secret(settings.reviewer_password_hash)
+        token=_secret(settings.reviewer_token),
+        password_hash=_secret(settings.reviewer_password_hash),
+        pepper=secret_key.encode("utf-8"),
+    )
+    store = (
+        sessions if isinstance(sessions, SessionStore) else SessionStore(sessions, max_age=session_max_age)
     )
     backend = ReviewerBackend(approvals)
-    inbox = _Inbox(backend, auth, login_attempts=login_attempts, portal_titles=portal_titles)
+    inbox = _Inbox(backend, auth, sessions=store, login_attempts=login_attempts, portal_titles=portal_titles)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,8 +102,8 @@ def create_app(
     ]
     middleware = [
         Middleware(
-            SessionMiddleware,
-            secret_key=_secret(settings.session_secret) or secrets.token_urlsafe(32),
+            SchemeAwareSessions,
+            secret_key=secret_key,
             session_cookie=SESSION_COOKIE,
             max_age=session_max_age,
             same_site="strict",
@@ -102,4 +112,5 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.backend = backend
+    app.state.sessions = store
     return app

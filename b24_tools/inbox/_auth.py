@@ -74,8 +74,11 @@ def valid_reviewer_name(name: str) -> bool:
 class ReviewerAuth:
     """Checks sign-in attempts against a token and/or password hashes. Secrets stay inside this object."""
 
-    def __init__(self, *, token: str | None = None, password_hash: str | None = None) -> None:
+    def __init__(
+        self, *, token: str | None = None, password_hash: str | None = None, pepper: bytes = b""
+    ) -> None:
         self._token = token or None
+        self._pepper = pepper or secrets.token_bytes(32)
         self._any_name_hash: str | None = None
         self._named: dict[str, str] = {}
         if password_hash:
@@ -108,17 +111,40 @@ class ReviewerAuth:
 
     def check(self, name: str, *, token: str = "", password: str = "") -> bool:
         """True when the name is acceptable and the token or password matches."""
+        return self.verify(name, token=token, password=password) is not None
+
+    def verify(self, name: str, *, token: str = "", password: str = "") -> str | None:
+        """The fingerprint of the credential that let `name` in, or None when nothing matches.
+
+        Sessions store it; `still_valid` compares it with the current configuration, so rotating the token or a
+        reviewer's password hash ends the sessions opened with the old one.
+        """
         if not valid_reviewer_name(name):
-            return False
-        ok = False
+            return None
         if self._token and token:
-            ok = hmac.compare_digest(token.encode("utf-8"), self._token.encode("utf-8"))
-        if not ok and password:
-            if name in self._named:
-                ok = verify_password(password, self._named[name])
-            elif self._any_name_hash:
-                ok = verify_password(password, self._any_name_hash)
-        return ok
+            if hmac.compare_digest(token.encode("utf-8"), self._token.encode("utf-8")):
+                return self._fingerprint("token", self._token)
+        if password:
+            encoded = self._hash_for(name)
+            if encoded is not None and verify_password(password, encoded):
+                return self._fingerprint("password", encoded)
+        return None
+
+    def still_valid(self, name: str, fingerprint: str) -> bool:
+        """Whether a session opened with `fingerprint` may go on under the current token and password hashes."""
+        current = []
+        if self._token:
+            current.append(self._fingerprint("token", self._token))
+        encoded = self._hash_for(name)
+        if encoded is not None:
+            current.append(self._fingerprint("password", encoded))
+        return any(hmac.compare_digest(fingerprint, c) for c in current)
+
+    def _hash_for(self, name: str) -> str | None:
+        return self._named.get(name) if name in self._named else self._any_name_hash
+
+    def _fingerprint(self, kind: str, secret: str) -> str:
+        return hmac.new(self._pepper, f"{kind}\0{secret}".encode(), hashlib.sha256).hexdigest()
 
 
 def new_csrf_token() -> str:
@@ -134,7 +160,12 @@ def csrf_matches(session: Mapping[str, object], submitted: object) -> bool:
 
 
 class LoginThrottle:
-    """At most `limit` failed sign-ins per client address in `window` seconds (then 429 until they age out)."""
+    """At most `limit` failed sign-ins per key in `window` seconds (then 429 until they age out).
+
+    The inbox counts each failure twice: under the peer address (the socket's, or the client a trusted proxy
+    names) and under the reviewer name tried, so neither many names from one address nor one name from many
+    addresses gets more than `limit` guesses.
+    """
 
     def __init__(self, *, limit: int = 10, window: float = 300.0) -> None:
         self.limit = limit
@@ -146,17 +177,24 @@ class LoginThrottle:
         q = self._failures[key]
         while q and now - q[0] > self.window:
             q.popleft()
+        if not q:
+            del self._failures[key]  # keep the table bounded by the keys that failed recently
+            return deque()
         return q
 
-    def blocked(self, key: str) -> bool:
-        with self._lock:
-            return len(self._prune(key, time.monotonic())) >= self.limit
-
-    def fail(self, key: str) -> None:
+    def blocked(self, *keys: str) -> bool:
         with self._lock:
             now = time.monotonic()
-            self._prune(key, now).append(now)
+            return any(len(self._prune(k, now)) >= self.limit for k in keys)
 
-    def reset(self, key: str) -> None:
+    def fail(self, *keys: str) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            now = time.monotonic()
+            for key in keys:
+                self._prune(key, now)
+                self._failures[key].append(now)
+
+    def reset(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)

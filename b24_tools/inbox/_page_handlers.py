@@ -48,39 +48,43 @@ class PagesMixin(InboxCore):
         )
 
     async def login(self, request: Request) -> Response:
-        client = request.client.host if request.client else "?"
         form = await self.checked_form(request)
         if form is None:
             return self.csrf_failure(request)
         next_url = safe_next(str(form.get("next") or "/"))
-        if self.throttle.blocked(client):
+        name = str(form.get("name") or "").strip()
+        keys = ("peer:" + self.peer_of(request), "name:" + name.casefold()[:64])
+        if self.throttle.blocked(*keys):
             return self.render(
                 request,
                 "login.html",
                 {"next": next_url, "error": "Too many failed sign-ins. Wait a few minutes."},
                 429,
             )
-        name = str(form.get("name") or "").strip()
-        ok = self.auth.check(
+        credential = self.auth.verify(
             name, token=str(form.get("token") or ""), password=str(form.get("password") or "")
         )
-        if not ok:
-            self.throttle.fail(client)
+        if credential is None:
+            self.throttle.fail(*keys)
             error = (
                 "Use letters, digits, spaces or .@+-_ in your name (up to 64)."
                 if name and not valid_reviewer_name(name)
                 else "Wrong name, token or password."
             )
             return self.render(request, "login.html", {"next": next_url, "error": error, "name": name}, 401)
-        self.throttle.reset(client)
-        request.session.clear()  # no fixation: a fresh session and CSRF token after sign-in
-        request.session.update({"reviewer": name, "csrf": new_csrf_token(), "since": int(time.time())})
+        self.throttle.reset(*keys)
+        self.sessions.revoke(request.session.get("sid"))
+        request.session.clear()  # no fixation: a fresh session id and CSRF token after sign-in
+        sid = self.sessions.open(name, credential)
+        request.session.update({"sid": sid, "csrf": new_csrf_token(), "since": int(time.time())})
+        request.scope.pop("b24.reviewer", None)
         return RedirectResponse(next_url, status_code=303)
 
     async def logout(self, request: Request) -> Response:
         form = await self.checked_form(request)
         if form is None:
             return self.csrf_failure(request)
+        self.sessions.revoke(request.session.get("sid"))  # the old cookie opens nothing from now on
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 

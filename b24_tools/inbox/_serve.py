@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from .._settings import B24Settings, is_loopback_host
 from ._auth import hash_password
 
-__all__ = ["serve_command", "hash_password_command", "cookie_secure_for"]
+__all__ = ["serve_command", "hash_password_command", "cookie_secure_for", "uvicorn_options"]
 
 
 def cookie_secure_for(host: str, *, tls: bool, override: bool | None = None) -> bool:
@@ -25,6 +25,35 @@ def cookie_secure_for(host: str, *, tls: bool, override: bool | None = None) -> 
     if override is not None:
         return override
     return tls or not is_loopback_host(host)
+
+
+def uvicorn_options(
+    host: str,
+    port: int,
+    *,
+    log_level: str = "info",
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+    forwarded_allow_ips: str | None = None,
+) -> dict[str, Any]:
+    """uvicorn's keyword arguments for the inbox.
+
+    Proxy headers are passed explicitly: uvicorn's own default trusts `X-Forwarded-For` from 127.0.0.1, which
+    would let anyone on the host pick the address the sign-in throttle sees. They are read only from the
+    proxies `forwarded_allow_ips` names (comma-separated addresses or networks).
+    """
+    ips = (forwarded_allow_ips or "").strip()
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        "proxy_headers": bool(ips),
+        "forwarded_allow_ips": ips or "",
+        "server_header": False,
+    }
+    if certfile is not None:
+        options.update(ssl_certfile=str(certfile), ssl_keyfile=str(keyfile))
+    return options
 
 
 def serve_command(
@@ -39,9 +68,13 @@ def serve_command(
             help="Force the session cookie's Secure flag (default: on unless plain http on loopback).",
         ),
     ] = None,
-    proxy_headers: Annotated[
-        bool, typer.Option(help="Trust X-Forwarded-* from 127.0.0.1 (behind an HTTPS reverse proxy).")
-    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Addresses of the reverse proxy whose X-Forwarded-For/-Proto to trust (e.g. 127.0.0.1); "
+            "none by default."
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve the reviewer inbox: pending plans across threads; approve, edit or reject in a browser.
@@ -70,18 +103,25 @@ def serve_command(
     if not is_loopback_host(host) and not tls:
         typer.echo(
             f"warning: serving plain http on {host}: session cookies are Secure, so browsers only keep them "
-            "behind an HTTPS reverse proxy (use --proxy-headers) or with --certfile/--keyfile.",
+            "behind an HTTPS reverse proxy (name it with --forwarded-allow-ips) or with --certfile/--keyfile.",
             err=True,
         )
-    app = create_app(lambda: Approvals.open(settings), settings=settings, cookie_secure=secure)
+    # sessions outlive a restart only when the cookie signature does (a configured B24_SESSION_SECRET)
+    sessions = settings.runtime_dir / "inbox_sessions.sqlite" if _set(settings.session_secret) else None
+    app = create_app(
+        lambda: Approvals.open(settings), settings=settings, cookie_secure=secure, sessions=sessions
+    )
     scheme = "https" if tls else "http"
     typer.echo(f"Review inbox on {scheme}://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    kwargs: dict[str, Any] = {"host": host, "port": port, "log_level": log_level}
-    if tls:
-        kwargs.update(ssl_certfile=str(certfile), ssl_keyfile=str(keyfile))
-    if proxy_headers:
-        kwargs.update(proxy_headers=True, forwarded_allow_ips="127.0.0.1")
-    uvicorn.run(app, **kwargs)
+    options = uvicorn_options(
+        host,
+        port,
+        log_level=log_level,
+        certfile=certfile,
+        keyfile=keyfile,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
+    uvicorn.run(app, **options)
 
 
 def hash_password_command(

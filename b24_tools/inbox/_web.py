@@ -22,6 +22,7 @@ from ._auth import LoginThrottle, ReviewerAuth, csrf_matches, new_csrf_token, va
 from ._backend import ReviewerBackend
 from ._fields import EntityFields
 from ._forms import FormField, form_fields, parse_form
+from ._sessions import SessionStore
 from ._viewdata import attr, audit_rows, flatten, pretty
 
 __all__ = [
@@ -54,10 +55,17 @@ class InboxCore:
     """State and helpers shared by every handler."""
 
     def __init__(
-        self, backend: ReviewerBackend, auth: ReviewerAuth, *, login_attempts: int, portal_titles: bool
+        self,
+        backend: ReviewerBackend,
+        auth: ReviewerAuth,
+        *,
+        sessions: SessionStore,
+        login_attempts: int,
+        portal_titles: bool,
     ) -> None:
         self.backend = backend
         self.auth = auth
+        self.sessions = sessions
         self.throttle = LoginThrottle(limit=login_attempts)
         self.entity_fields = EntityFields(enabled=portal_titles)
         env = Environment(
@@ -78,7 +86,7 @@ class InboxCore:
     def render(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
         flash = request.session.pop("flash", None)
         ctx = {
-            "reviewer": request.session.get("reviewer"),
+            "reviewer": self.reviewer_of(request),
             "csrf": self.csrf_of(request),
             "flash": flash,
             "auth_token": self.auth.uses_token,
@@ -93,8 +101,27 @@ class InboxCore:
         request.session["flash"] = {"kind": kind, "text": redact_text(text)[:500]}
 
     def reviewer_of(self, request: Request) -> str | None:
-        name = request.session.get("reviewer")
-        return name if isinstance(name, str) and valid_reviewer_name(name) else None
+        """The signed-in reviewer: a live server-side session whose credential is still the configured one."""
+        cached = request.scope.get("b24.reviewer", False)
+        if cached is not False:
+            return cached
+        sid = request.session.get("sid")
+        session = self.sessions.get(sid)
+        name = None
+        if session is not None:
+            if valid_reviewer_name(session.reviewer) and self.auth.still_valid(
+                session.reviewer, session.credential
+            ):
+                name = session.reviewer
+            else:  # the token or this reviewer's password changed since sign-in
+                self.sessions.revoke(sid)
+        request.scope["b24.reviewer"] = name
+        return name
+
+    @staticmethod
+    def peer_of(request: Request) -> str:
+        """The client address: the socket peer, or the client a trusted proxy (`--forwarded-allow-ips`) names."""
+        return request.client.host if request.client else "?"
 
     def to_login(self, request: Request) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

@@ -36,7 +36,7 @@ def test_serve_defaults_to_loopback_8790_and_prints_a_one_time_token(captured):
     assert result.exit_code == 0, result.output
     assert captured["host"] == "127.0.0.1" and captured["port"] == 8790
     assert "one-time token" in result.output
-    cookie = [m for m in captured["app"].user_middleware if m.cls.__name__ == "SessionMiddleware"][0]
+    cookie = [m for m in captured["app"].user_middleware if m.cls.__name__ == "SchemeAwareSessions"][0]
     assert cookie.kwargs["https_only"] is False  # plain http on loopback
 
 
@@ -47,7 +47,7 @@ def test_serve_uses_the_configured_token_and_never_prints_it(captured, monkeypat
     assert "configured-token-xyz" not in result.output and "one-time token" not in result.output
     assert captured["port"] == 9999
     assert "warning: serving plain http on 0.0.0.0" in result.output
-    cookie = [m for m in captured["app"].user_middleware if m.cls.__name__ == "SessionMiddleware"][0]
+    cookie = [m for m in captured["app"].user_middleware if m.cls.__name__ == "SchemeAwareSessions"][0]
     assert cookie.kwargs["https_only"] is True
 
 
