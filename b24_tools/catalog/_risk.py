@@ -120,6 +120,8 @@ def classify(method: str) -> Risk:
         return _NAME_OVERRIDES[name]
     parts = name.split(".")
     last = parts[-1]
+    if last in ("fields", "getfields"):  # describes fields, changes nothing (`crm.requisite.link.fields`)
+        return "read"
     if last == "set" and len(parts) > 2 and parts[-2] in _OVERWRITE_PARENTS:
         return "destructive"
     if any(p in {"recyclebin"} for p in parts):

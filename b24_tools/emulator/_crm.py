@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._crm_userfields import user_fields
 from ._errors import ApiError, bad_id_legacy, not_found_legacy
 from ._paging import page_rows, parse_start
 from ._query import build_order, build_where, parse_filter
@@ -328,7 +329,9 @@ def _legacy_handlers(kind: str) -> dict[str, Any]:
         return Answer(items, total=0 if total is None else total, next=nxt, records=len(items), cost=cost)
 
     def fields(ctx: Ctx, params: dict[str, Any]) -> Any:
-        return {n: fd.describe() for n, fd in spec_for(kind).fields.items()}
+        out = {n: fd.describe() for n, fd in spec_for(kind).fields.items()}
+        out.update(user_fields(ctx.portal, kind))
+        return out
 
     return {"add": add, "get": get, "update": update, "delete": delete, "list": list_, "fields": fields}
 
@@ -466,12 +469,15 @@ def _item_handlers() -> dict[str, Any]:
         )
 
     def fields(ctx: Ctx, params: dict[str, Any]) -> Any:
-        spec = spec_for(_kind_for_type(params.get("entityTypeId")))
+        kind = _kind_for_type(params.get("entityTypeId"))
+        spec = spec_for(kind)
         out = {}
         for n, fd in spec.fields.items():
             d = fd.describe()
             d["upperName"] = n
             out[item_key(n)] = d
+        for n, d in user_fields(ctx.portal, kind).items():
+            out[item_key(n)] = {**d, "upperName": n}
         return {"fields": out}
 
     return {"add": add, "get": get, "update": update, "delete": delete, "list": list_, "fields": fields}

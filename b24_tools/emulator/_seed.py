@@ -168,5 +168,8 @@ def seed(
         from .methods.core.tasks import seed_tasks
 
         added["tasks"] = seed_tasks(portal, tasks, rng, user_ids, TASK_TITLES, s.when)
+    from ._crm_userfields import seed_user_fields
+
+    seed_user_fields(portal)
     s.finish()
     return added

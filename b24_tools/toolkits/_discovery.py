@@ -24,7 +24,13 @@ __all__ = [
     "DISCOVERY_TOOL_NAMES",
 ]
 
-DISCOVERY_TOOL_NAMES = ("b24_find_methods", "b24_describe_method", "b24_call_method")
+DISCOVERY_TOOL_NAMES = (
+    "b24_find_methods",
+    "b24_describe_method",
+    "b24_call_method",
+    "b24_entity_fields",
+    "b24_find_id",
+)
 PackName = Literal[PACKS]  # type: ignore[valid-type]
 
 
@@ -176,4 +182,14 @@ class CallMethodTool(_DiscoveryTool):
 
 
 def discovery_tools(runtime: Runtime) -> list[StructuredTool]:
-    return [FindMethodsTool(runtime), DescribeMethodTool(runtime), CallMethodTool(runtime)]
+    """Find, describe and call any method; learn the portal's own fields; turn names into IDs."""
+    from ._fields import EntityFieldsTool
+    from ._lookup import FindIdTool
+
+    return [
+        FindMethodsTool(runtime),
+        DescribeMethodTool(runtime),
+        CallMethodTool(runtime),
+        EntityFieldsTool(runtime),
+        FindIdTool(runtime),
+    ]

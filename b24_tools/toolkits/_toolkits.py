@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field, PrivateAttr
 from ..catalog import PACKS, get_catalog
 from ..policy._policy import Policy
 from ._discovery import discovery_tools
+from ._fields import method_tool
 from ._runtime import Runtime
-from ._tool import B24MethodTool
 
 __all__ = [
     "B24Toolkit",
@@ -105,7 +105,7 @@ class B24Toolkit(BaseToolkit):
                 for spec in cat.by_pack(pack):
                     if spec.name not in seen:
                         seen.add(spec.name)
-                        tools.append(B24MethodTool.from_spec(spec, runtime))
+                        tools.append(method_tool(spec, runtime))
             if self.discovery:
                 tools.extend(discovery_tools(runtime))
             self._tools = tools

@@ -167,10 +167,10 @@ def test_curated_risk_wins_over_the_rules():
 
 
 def test_validate_params_names_the_missing_field_and_the_fix():
-    spec = CAT.get("crm.lead.get")
+    spec = CAT.get("crm.deal.contact.items.get")
     with pytest.raises(B24ValidationError) as err:
         spec.validate_params({})
-    assert "'id'" in str(err.value) and "crm-lead-get.md" in str(err.value)
+    assert "'id'" in str(err.value) and "crm-deal-contact-items-get.md" in str(err.value)
     with pytest.raises(B24ValidationError) as err:
         spec.validate_params({"id": "not a number"})
     assert "'id'" in str(err.value) and "invalid" in str(err.value)
@@ -182,7 +182,7 @@ def test_validate_params_suggests_the_field_a_typo_meant():
 
 
 def test_validate_params_matches_keys_case_insensitively_and_keeps_unknown_keys():
-    out = CAT.get("crm.lead.get").validate_params({"ID": "5", "auth_connector": "x"})
+    out = CAT.get("crm.deal.contact.items.get").validate_params({"ID": "5", "auth_connector": "x"})
     assert out == {"id": 5, "auth_connector": "x"}
 
 

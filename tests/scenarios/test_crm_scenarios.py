@@ -21,7 +21,7 @@ def test_01_lead_from_web_form_with_source_metadata(scenario):
     assert row["ID"] == int(lead_id)
     assert row["SOURCE_ID"] == "WEB" and row["ORIGINATOR_ID"] == "webform"
     assert row["UTM_CAMPAIGN"] == "winter" and "pricing" in row["SOURCE_DESCRIPTION"]
-    got = s.read("crm_lead_get", id=int(lead_id))
+    got = s.read("crm_lead_list", filter={"ID": int(lead_id)}, select=["*", "PHONE", "EMAIL"])[0]
     assert got["TITLE"] == "Web form: Acme Robotics"
 
 
@@ -37,7 +37,7 @@ def test_02_enrich_lead_with_normalized_contacts_and_signals(scenario):
             "EMAIL": [{"VALUE": " Raw@Example.COM ", "VALUE_TYPE": "WORK"}],
         },
     )
-    lead = s.read("crm_lead_get", id=int(lead_id))
+    lead = s.read("crm_lead_list", filter={"ID": int(lead_id)}, select=["*", "PHONE", "EMAIL"])[0]
     e = enrich_lead(lead)
     s.write(
         "crm_lead_update",
@@ -48,7 +48,7 @@ def test_02_enrich_lead_with_normalized_contacts_and_signals(scenario):
             "COMMENTS": f"Signals: domain {e['email_domain']}, score {e['score']}",
         },
     )
-    after = s.read("crm_lead_get", id=int(lead_id))
+    after = s.read("crm_lead_list", filter={"ID": int(lead_id)}, select=["*", "PHONE", "EMAIL"])[0]
     assert [p["VALUE"] for p in after["PHONE"]] == ["+15550100077"]
     assert [m["VALUE"] for m in after["EMAIL"]] == ["raw@example.com"]
     assert after["COMMENTS"] == "Signals: domain example.com, score 40"
@@ -90,7 +90,7 @@ def test_04_deal_created_when_lead_is_qualified(scenario):
     lead_id = int(
         s.write("crm_lead_add", fields={"TITLE": "Qualified Inc", "OPPORTUNITY": 42000, "ASSIGNED_BY_ID": 3})
     )
-    lead = s.read("crm_lead_get", id=lead_id)
+    lead = s.read("crm_lead_list", filter={"ID": lead_id}, select=["*", "PHONE", "EMAIL"])[0]
     assert float(lead["OPPORTUNITY"]) >= 20000
     deal_id = int(
         s.write(
@@ -114,7 +114,7 @@ def test_04_deal_created_when_lead_is_qualified(scenario):
 
 def test_05_deal_stage_update_notifies_the_responsible_user(scenario):
     s = scenario("core", "comms")
-    deal = s.read("crm_deal_get", id=1)
+    deal = s.read("crm_deal_list", filter={"ID": 1}, select=["*"])[0]
     s.write("crm_deal_update", id=1, fields={"STAGE_ID": "PREPARATION"})
     s.write(
         "im_notify_system_add", USER_ID=int(deal["ASSIGNED_BY_ID"]), MESSAGE="Deal #1 moved to PREPARATION"
@@ -170,7 +170,7 @@ def test_07_daily_list_of_deals_without_active_tasks_is_read_only(scenario):
 
 def test_08_ai_call_summary_lands_in_the_deal_timeline(scenario):
     s = scenario("core")
-    s.read("crm_deal_get", id=4)
+    s.read("crm_deal_list", filter={"ID": 4}, select=["*"])[0]
     summary = "Call summary: customer wants a pilot in Q1; next step: send proposal."
     comment_id = s.write(
         "crm_timeline_comment_add", fields={"ENTITY_ID": 4, "ENTITY_TYPE": "deal", "COMMENT": summary}

@@ -31,6 +31,8 @@ def _example(tool) -> dict[str, Any]:
         "b24_find_methods": {"query": "lead add"},
         "b24_describe_method": {"name": "crm.lead.add"},
         "b24_call_method": {"method": "crm.lead.list", "params": {"select": ["ID"]}},
+        "b24_entity_fields": {"entity": "deal", "custom_only": True},
+        "b24_find_id": {"kind": "user", "name": "Elena"},
     }[tool.name]
 
 

@@ -33,7 +33,7 @@ EXPECTED_REFUSALS = {
 
 @pytest.fixture
 def all_tools(emulator, b24_client):
-    emulator.seed(tasks=3)
+    emulator.seed(tasks=3, deals=2)
     return B24Toolkit(b24_client, packs=PACKS, discovery=False).get_tools()
 
 

@@ -73,8 +73,8 @@ _FILTER = (
     '{"STATUS_ID":"NEW",">=DATE_CREATE":"2026-01-01"}; ops ! > < % @',
 )
 _SELECT = (list[str], None, '["ID","TITLE"], "*", "UF_*"')
-_ORDER = (dict[str, Any], None, '{"ID":"DESC"}')
-_START = (int, None, "the previous answer's next")
+_ORDER = (dict[str, Any], None, None)  # {"ID":"DESC"}: the name says enough
+_START = (int, None, "answer's next")
 _ID = (int, ..., "record ID")
 
 
@@ -88,11 +88,11 @@ _GetById = _m("GetById", id=_ID)
 _UpdateById = _m("UpdateById", id=_ID, fields=(dict[str, Any], ..., "only the fields to change"))
 
 _LEAD_FIELDS = (
-    "TITLE, NAME, LAST_NAME, STATUS_ID NEW|IN_PROCESS|PROCESSED|JUNK, SOURCE_ID, ASSIGNED_BY_ID, "
-    'PHONE/EMAIL [{"VALUE":"..","VALUE_TYPE":"WORK"}], ORIGINATOR_ID+ORIGIN_ID (external ids)'
+    "TITLE, NAME, LAST_NAME, STATUS_ID, SOURCE_ID, ASSIGNED_BY_ID, "
+    'PHONE/EMAIL [{"VALUE":"..","VALUE_TYPE":"WORK"}], ORIGINATOR_ID+ORIGIN_ID'
 )
 _DEAL_FIELDS = (
-    "TITLE, STAGE_ID NEW|PREPARATION|EXECUTING|WON|LOSE (pipeline N: CN:NEW), CATEGORY_ID, CONTACT_ID, "
+    "TITLE, STAGE_ID (pipeline N: CN:NEW), CATEGORY_ID, CONTACT_ID, "
     "COMPANY_ID, OPPORTUNITY, ASSIGNED_BY_ID, ORIGINATOR_ID+ORIGIN_ID"
 )
 _CONTACT_FIELDS = "NAME, LAST_NAME, PHONE/EMAIL [{VALUE,VALUE_TYPE}], COMPANY_ID, ORIGINATOR_ID+ORIGIN_ID"
@@ -100,7 +100,7 @@ _COMPANY_FIELDS = "TITLE, COMPANY_TYPE, PHONE/EMAIL [{VALUE,VALUE_TYPE}], ORIGIN
 _ITEM_FIELDS = (
     "camelCase: title, stageId, categoryId, assignedById, opportunity, contactIds, originatorId+originId"
 )
-_ENTITY_TYPE = (int, ..., "1 lead 2 deal 3 contact 4 company 31 invoice 128+ smart process")
+_ENTITY_TYPE = (int, ..., "1 lead 2 deal 3 contact 4 company 128+ smart process")
 
 
 def _legacy_origin(entity: str) -> OriginMarker:

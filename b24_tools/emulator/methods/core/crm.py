@@ -2,7 +2,9 @@
 
 Docs: api-reference/crm/deals/contacts/crm-deal-contact-{items-get,items-set,add,items-delete}.md,
 api-reference/crm/timeline/comments/crm-timeline-comment-{add,list}.md,
-api-reference/crm/timeline/activities/activity-base/crm-activity-*.md, api-reference/crm/status/crm-status-list.md.
+api-reference/crm/timeline/activities/activity-base/crm-activity-*.md, api-reference/crm/status/crm-status-list.md,
+api-reference/crm/universal/category/crm-category-list.md, api-reference/crm/duplicates/crm-duplicate-find-by-comm.md,
+api-reference/crm/universal/user-defined-object-types/crm-type-list.md.
 """
 
 from __future__ import annotations
@@ -251,9 +253,18 @@ def _statuses() -> list[dict[str, Any]]:
         [("CLIENT", "Clients"), ("SUPPLIER", "Suppliers"), ("PARTNER", "Partners")]
     ):
         add("CONTACT_TYPE", s, name, None, None, (i + 1) * 10)
+    for cat, stages in _SPA_STAGES.items():
+        for i, (s, name, sem) in enumerate(stages):
+            add(f"DYNAMIC_128_STAGE_{cat}", f"DT128_{cat}:{s}", name, sem, None, (i + 1) * 10)
+            out[-1]["CATEGORY_ID"] = str(cat)
     return out
 
 
+# The emulated smart process 128 has two pipelines (categories), each with its own stages.
+_SPA_CATEGORIES = [(1, "General", "Y"), (2, "Partners", "N")]
+_SPA_STAGES = {cat: [("NEW", "New", "process"), ("PREPARATION", "In progress", "process"),
+                     ("SUCCESS", "Done", "success"), ("FAIL", "Cancelled", "failure")]
+               for cat, _, _ in _SPA_CATEGORIES}  # fmt: skip
 STATUSES = _statuses()
 
 
@@ -276,8 +287,75 @@ def category_list(ctx: Ctx, params: dict[str, Any]) -> Any:
     etid: Any = params.get("entityTypeId")
     if str(etid) not in ("1", "2", "3", "4", "128", "31", "7"):
         raise ApiError("NOT_FOUND", "Smart process not found", 400)
+    if str(etid) == "128":
+        cats = [
+            {"id": i, "name": n, "sort": i * 100, "entityTypeId": 128, "isDefault": d}
+            for i, n, d in _SPA_CATEGORIES
+        ]
+        return Answer({"categories": cats}, total=len(cats))
     return Answer({"categories": [{"id": 0, "name": "General", "sort": 100, "entityTypeId": int(etid),
                                    "isDefault": "Y"}]}, total=1)  # fmt: skip
+
+
+_TYPES = [{"id": 1, "entityTypeId": 128, "title": "Emulator smart process", "code": "", "createdBy": 1,
+           "isCategoriesEnabled": "Y", "isStagesEnabled": "Y", "isClientEnabled": "Y", "isUseInUserfieldEnabled": "Y",
+           "isLinkWithProductsEnabled": "Y", "isAutomationEnabled": "Y", "isBizProcEnabled": "Y",
+           "createdTime": "2026-01-05T09:00:00+00:00", "updatedTime": "2026-01-05T09:00:00+00:00"}]  # fmt: skip
+
+
+def type_list(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Smart process types (api-reference/crm/universal/user-defined-object-types/crm-type-list.md)."""
+    flt = params.get("filter") or {}
+    rows = (
+        [t for t in _TYPES if all(str(t.get(k)) == str(v) for k, v in flt.items())]
+        if isinstance(flt, dict)
+        else _TYPES
+    )
+    return Answer({"types": rows}, total=len(rows), records=len(rows))
+
+
+_COMM_TYPES = {"PHONE": "PHONE", "EMAIL": "EMAIL"}
+
+
+def _digits(value: Any) -> str:
+    return "".join(ch for ch in str(value) if ch.isdigit())
+
+
+def duplicate_findbycomm(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """IDs of leads, contacts and companies holding any of the phones or e-mails; phones compare by digits
+    (api-reference/crm/duplicates/crm-duplicate-find-by-comm.md)."""
+    ctype = str(params.get("type") or "").upper()
+    if not ctype:
+        raise ApiError("", "Communication type is not defined", 400)
+    if ctype not in _COMM_TYPES:
+        raise ApiError("", f"Communication type '{ctype}' is not supported in current context", 400)
+    values = params.get("values")
+    if isinstance(values, str):
+        values = [values]
+    if not values:
+        raise ApiError("", "Communication values is not defined", 400)
+    if len(values) > 20:
+        raise ApiError("", "Too many communication values (maximum 20)", 400)
+    wanted = {(_digits(v) if ctype == "PHONE" else str(v).strip().lower()) for v in values}
+    kinds = (
+        [str(params["entity_type"]).lower()] if params.get("entity_type") else ["lead", "contact", "company"]
+    )
+    out: dict[str, list[int]] = {}
+    for kind in kinds:
+        if kind not in ("lead", "contact", "company"):
+            raise ApiError("", f"Entity type '{kind.upper()}' is not supported in current context", 400)
+        ids = []
+        for id, d in ctx.portal.store.select(kind, order="id"):
+            for x in d.get(ctype) or []:
+                have = (
+                    _digits(x.get("VALUE")) if ctype == "PHONE" else str(x.get("VALUE", "")).strip().lower()
+                )
+                if have and have in wanted:
+                    ids.append(id)
+                    break
+        if ids:
+            out[kind.upper()] = ids[:20]
+    return out or []
 
 
 def register(reg: Registry) -> None:
@@ -293,3 +371,5 @@ def register(reg: Registry) -> None:
     reg.add("crm.activity.todo.add", activity_todo_add, scope="crm", write=True)
     reg.add("crm.status.list", status_list, scope="crm")
     reg.add("crm.category.list", category_list, scope="crm")
+    reg.add("crm.type.list", type_list, scope="crm")
+    reg.add("crm.duplicate.findbycomm", duplicate_findbycomm, scope="crm")

@@ -213,6 +213,16 @@ def task_update(ctx: Ctx, params: dict[str, Any]) -> Any:
     return {"task": render_task(ctx, id, data)}
 
 
+def task_complete(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Status 5 (completed) and the close date (api-reference/tasks/status/tasks-task-complete.md)."""
+    id = _task_id(params)
+    data = update_task(ctx, id, {"STATUS": 5})
+    data["CLOSED_DATE"] = ctx.portal.clock.iso()
+    data["CLOSED_BY"] = ctx.user_id
+    ctx.portal.store.put("task", id, data)
+    return {"task": render_task(ctx, id, data)}
+
+
 def task_delete(ctx: Ctx, params: dict[str, Any]) -> Any:
     id = _task_id(params)
     if not ctx.portal.store.delete("task", id):
@@ -371,7 +381,8 @@ def register(reg: Registry) -> None:
     for name, fn, write in (
         ("tasks.task.add", task_add, True), ("tasks.task.get", task_get, False),
         ("tasks.task.list", task_list, False), ("tasks.task.update", task_update, True),
-        ("tasks.task.delete", task_delete, True), ("tasks.task.getfields", task_fields, False),
+        ("tasks.task.delete", task_delete, True),
+        ("tasks.task.complete", task_complete, True), ("tasks.task.getfields", task_fields, False),
         ("task.checklistitem.add", checklist_add, True), ("task.checklistitem.getlist", checklist_getlist, False),
         ("task.commentitem.add", comment_add, True),
     ):  # fmt: skip

@@ -1,6 +1,7 @@
-"""Users and departments: user.current, user.get, department.get.
+"""Users and departments: user.current, user.get, user.search, user.fields, department.get.
 
-Docs (api-reference/…): user/user-current.md, user/user-get.md, departments/department-get.md.
+Docs (api-reference/…): user/user-current.md, user/user-get.md, user/user-search.md, user/user-fields.md,
+departments/department-get.md.
 """
 
 from __future__ import annotations
@@ -108,7 +109,55 @@ def department_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     return Answer(rows, total=len(rows), records=len(rows))
 
 
+_SEARCH_KEYS = ("NAME", "LAST_NAME", "SECOND_NAME", "WORK_POSITION")
+
+
+def user_search(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """FILTER.FIND matches the start of first, last, middle name or job title, word by word; or the single
+    fields NAME / LAST_NAME / SECOND_NAME / WORK_POSITION (api-reference/user/user-search.md)."""
+    ensure_user(ctx, ctx.user_id)
+    raw = params.get("FILTER") or params.get("filter") or {}
+    flt = {str(k).upper(): v for k, v in raw.items()} if isinstance(raw, dict) else {}
+    words = str(flt.get("FIND") or "").lower().split()
+    rows = []
+    for id, d in ctx.portal.store.select("user", order="id"):
+        if not d.get("ACTIVE", True):
+            continue
+        values = [str(d.get(k) or "").lower() for k in _SEARCH_KEYS]
+        if words and not all(any(v.startswith(w) for v in values) for w in words):
+            continue
+        if any(
+            not str(d.get(k) or "").lower().startswith(str(flt[k]).lower())
+            for k in _SEARCH_KEYS
+            if flt.get(k)
+        ):
+            continue
+        if flt.get("USER_TYPE") and d.get("USER_TYPE") != flt["USER_TYPE"]:
+            continue
+        rows.append(render_user(id, {k: v for k, v in d.items() if k != "IS_ADMIN"}))
+    start = parse_start(params) or 0
+    page = rows[start : start + 50]
+    nxt = start + 50 if start + 50 < len(rows) else None
+    return Answer(page, total=len(rows), next=nxt, records=len(page))
+
+
+_USER_FIELD_LABELS = {
+    "ID": "ID", "XML_ID": "External ID", "ACTIVE": "Active", "NAME": "First name", "LAST_NAME": "Last name",
+    "SECOND_NAME": "Second name", "TITLE": "Title", "EMAIL": "E-mail", "PERSONAL_PHONE": "Phone",
+    "WORK_PHONE": "Work phone", "WORK_POSITION": "Position", "WORK_COMPANY": "Company", "IS_ONLINE": "Online",
+    "TIME_ZONE": "Time zone", "PERSONAL_GENDER": "Gender", "PERSONAL_BIRTHDAY": "Date of birth",
+    "UF_DEPARTMENT": "Department", "USER_TYPE": "User type",
+}  # fmt: skip
+
+
+def user_fields(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Field code → label (api-reference/user/user-fields.md)."""
+    return dict(_USER_FIELD_LABELS)
+
+
 def register(reg: Registry) -> None:
     reg.add("user.current", user_current, scope="user|user_brief|user_basic", pack="core")
     reg.add("user.get", user_get, scope="user")
+    reg.add("user.search", user_search, scope="user|user_brief|user_basic", pack="core")
+    reg.add("user.fields", user_fields, scope="user|user_brief|user_basic", pack="core")
     reg.add("department.get", department_get, scope="department", pack="core")
