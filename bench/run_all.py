@@ -30,6 +30,8 @@ SECTIONS = ("export", "operating", "write", "limiter", "companions")
 OPERATING_CLIENTS = ("b24tools_offset", "fast_bitrix24", "b24pysdk_as_list")
 # Other issues' benchmark scripts: run when present, their results/*.md included in the report.
 COMPANIONS = ("footprint.py", "approval_overhead.py")
+# Companions that load every core themselves: run after the others, alone.
+SOLO = ("portals_scale.py",)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
                 lim.append(res)
             h.dump(results_dir / "limiter.json", {"runs": lim})
         _finish_companions(companions, log)
+        if "companions" in only:
+            _finish_companions(_start_companions(results_dir, log, SOLO), log)
     meta["bench_wall_s"] = time.perf_counter() - t_start
     h.dump(results_dir / "meta.json", meta)
     if not args.no_report:
@@ -189,14 +193,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _start_companions(results_dir: Path, log) -> list[tuple[str, subprocess.Popen, float]]:
+def _start_companions(
+    results_dir: Path, log, scripts: tuple[str, ...] = COMPANIONS
+) -> list[tuple[str, subprocess.Popen, float]]:
     """Start the other issues' benchmark scripts in the background.
 
     They run during the shared-limiter section, which keeps the CPU almost idle (a few requests a second), so
     neither disturbs the other much, and `make bench` saves their minute or so.
     """
     started = []
-    for script in COMPANIONS:
+    for script in scripts:
         path = h.BENCH_DIR / script
         if path.exists():
             log(f"starting {script} in the background")
