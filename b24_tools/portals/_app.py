@@ -76,6 +76,11 @@ async def _params(request: Request) -> dict[str, Any] | None:
     return out
 
 
+def _auth_of(params: dict[str, Any]) -> dict[str, Any]:
+    auth = params.get("auth")
+    return auth if isinstance(auth, dict) else {}
+
+
 def create_app_server(
     portals: Portals,
     *,
@@ -116,7 +121,7 @@ def create_app_server(
         params = await _params(request)
         if params is None:
             return _error(400, "INVALID_REQUEST", "unparseable or oversized body")
-        auth = params.get("auth") if isinstance(params.get("auth"), dict) else {}
+        auth = _auth_of(params)
         if str(params.get("event") or "").upper() == "ONAPPINSTALL" and auth.get("refresh_token"):
             return await _confirm(
                 str(auth["refresh_token"]), str(auth.get("member_id") or ""),
@@ -177,7 +182,7 @@ def create_app_server(
                 }
             )
             return _error(400, "INVALID_REQUEST", "unparseable or oversized body")
-        auth = params.get("auth") if isinstance(params.get("auth"), dict) else {}
+        auth = _auth_of(params)
         event = str(params.get("event") or "").upper()
         member_id = str(auth.get("member_id") or "")
         token = auth.get("application_token")

@@ -11,6 +11,7 @@ connection differ.
 
 from __future__ import annotations
 
+import builtins
 import os
 import sqlite3
 import threading
@@ -285,7 +286,7 @@ class PortalStore:
             > 0
         )
 
-    def raw_rows(self) -> list[tuple[Any, ...]]:
+    def raw_rows(self) -> builtins.list[tuple[Any, ...]]:
         """Every stored column as it sits on disk (tests check that no token is readable)."""
         return self._rows(f"SELECT {_COLUMNS} FROM b24_portal")
 
