@@ -68,11 +68,13 @@ def _reviewer(name: str | None) -> str:
 @contextmanager
 def _approvals(*, client: bool = False, emulator: bool = False) -> Iterator[Any]:
     from ..approval import Approvals
+    from ..approval._audit import audit_context
 
     settings = load_settings()
     built = build_client(settings, emulator=emulator) if (client or emulator) else None
     try:
-        with Approvals.open(settings, client=built) as approvals:
+        # a write decided here leaves its row in the reference's audit file too, as one run by `b24 call`
+        with audit_context(mirror=settings.audit_file), Approvals.open(settings, client=built) as approvals:
             yield approvals
     finally:
         if built is not None and hasattr(built, "close"):

@@ -112,3 +112,13 @@ def test_error_codes_are_the_portals():
     assert _error_code("B24PolicyError: method x is outside the enabled packs") == "POLICY_REFUSED"
     assert _error_code(None) == ""
     assert _error_code("B24NotFound: (empty code) in crm.lead.update: Not found [HTTP 400]") == ""
+
+
+def test_a_write_approved_in_review_lands_in_the_reference_file(ref):
+    planned = ref(f"""{CLIENT} crm.lead.add --params '{{"fields":{{"TITLE":"Reviewed"}}}}' --plan-only""")
+    plan_id = planned.json["plan"]["plan_id"]
+    assert ref.audit_rows() == []  # a plan is not a call
+    approved = ref(["review", "approve", plan_id, "--json"], env={})
+    assert approved.code == 0, approved.stderr
+    [row] = _consume_like_the_reference(ref.audit_file)
+    assert (row["method"], row["status"], row["plan_id"]) == ("crm.lead.add", "ok", plan_id)

@@ -168,6 +168,13 @@ def test_list_packs_prints_the_reference_pack_patterns(ref):
     assert "crm.lead.add" in body["pack_methods"]["core"]
 
 
+def test_packs_md_global_packs_example(ref):
+    ref.env["B24_PACKS"] = "core,commerce"  # references/packs.md: B24_PACKS="core,commerce"
+    r = ref(f"{CLIENT} crm.lead.list --params '{{}}' --list-packs")
+    assert r.json["selected_packs"] == ["core", "commerce"]
+    _read_ok(ref(f"{CLIENT} crm.lead.list --params '{{}}'"))
+
+
 def test_packs_for_one_call(ref):
     _chat1(ref)
     line = f"""{CLIENT} im.message.add \\
