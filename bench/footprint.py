@@ -47,7 +47,7 @@ def render(data: dict) -> str:
 def render_mcp(mcp: dict) -> list[str]:
     """The MCP server's tool list (`b24 mcp serve`): the same tools plus `b24_plan_status`."""
     lines = [
-        "MCP tool list (`b24 mcp serve`: the pack tools, the discovery trio and `b24_plan_status`). "
+        "MCP tool list (`b24 mcp serve`: the pack tools, the discovery tools and `b24_plan_status`). "
         f"Measured: {mcp['format']}. Target for the default server: <= {mcp['target']:,} model-facing tokens.",
         "",
         "| server | tools | model-facing tokens | within | `tools/list` on the wire (tokens) | characters on the wire |",

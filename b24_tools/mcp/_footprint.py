@@ -19,7 +19,7 @@ from ._server import build_server
 
 __all__ = ["MCP_FOOTPRINT_TARGET", "measure_mcp", "SERVERS"]
 
-# The default server (core pack + discovery trio + b24_plan_status): the toolkit budgets (3,000 + 800) plus
+# The default server (core pack + discovery tools + b24_plan_status): the toolkit budgets (3,000 + 800) plus
 # a little for the status tool and the annotations.
 MCP_FOOTPRINT_TARGET = 4000
 

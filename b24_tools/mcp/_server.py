@@ -4,7 +4,7 @@
         server = build_server(approvals, policy=policy)
         await server.run_stdio_async()                   # or: http_app(server, token=...) under uvicorn
 
-Tools: one per curated method of the enabled packs, the discovery trio, and `b24_plan_status`. Resources: the
+Tools: one per curated method of the enabled packs, the discovery tools, and `b24_plan_status`. Resources: the
 system prompt and the pack guides. Prompts: the recipes.
 """
 
