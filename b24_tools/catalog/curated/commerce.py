@@ -99,4 +99,78 @@ ENTRIES: tuple[Curated, ...] = (
         scope=("catalog",),
         example={"fields": {"iblockId": 1, "name": "Chair"}},
     ),
+    Curated(
+        method="sale.order.update",
+        pack="commerce",
+        risk="write",
+        description="Change an order.",
+        params=_m(
+            "SaleOrderUpdate", id=(int, ..., "order ID"), fields=(dict[str, Any], ..., '{"statusId":"P"}')
+        ),
+        result="{order}",
+        scope=("sale",),
+        example={"id": 1, "fields": {"comments": "call first"}},
+    ),
+    Curated(
+        method="sale.payment.add",
+        pack="commerce",
+        risk="write",
+        description="Add a payment to an order.",
+        params=_m(
+            "SalePaymentAdd",
+            fields=(dict[str, Any], ..., '{"orderId":1,"paySystemId":1,"sum":100}'),
+        ),
+        result="{payment}",
+        scope=("sale",),
+        example={"fields": {"orderId": 1, "paySystemId": 1, "sum": 100}},
+    ),
+    Curated(
+        method="sale.delivery.getlist",
+        pack="commerce",
+        risk="read",
+        description="List delivery services.",
+        params=_m("SaleDeliveryGetlist", FILTER=(dict[str, Any], None, '{"ACTIVE":"Y"}')),
+        result="list",
+        scope=("sale",),
+        example={},
+    ),
+    Curated(
+        method="catalog.product.update",
+        pack="commerce",
+        risk="write",
+        description="Change a product.",
+        params=_m(
+            "CatalogProductUpdate", id=(int, ..., "product ID"), fields=(dict[str, Any], ..., '{"name":".."}')
+        ),
+        result="{element}",
+        scope=("catalog",),
+        example={"id": 1, "fields": {"name": "Renamed"}},
+    ),
+    Curated(
+        method="catalog.price.list",
+        pack="commerce",
+        risk="read",
+        description="Find product prices.",
+        params=_m(
+            "CatalogPriceList",
+            filter=(dict[str, Any], None, '{"productId":1}'),
+            start=(int, None, "answer's next"),
+        ),
+        result="{prices}",
+        scope=("catalog",),
+        example={},
+    ),
+    Curated(
+        method="catalog.price.add",
+        pack="commerce",
+        risk="write",
+        description="Set a product price.",
+        params=_m(
+            "CatalogPriceAdd",
+            fields=(dict[str, Any], ..., '{"productId":1,"catalogGroupId":1,"price":10,"currency":"USD"}'),
+        ),
+        result="{price}",
+        scope=("catalog",),
+        example={"fields": {"productId": 1, "catalogGroupId": 1, "price": 10, "currency": "USD"}},
+    ),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from ._shared import _SELECT, _START, Curated, _Empty, _m
 
@@ -89,5 +89,75 @@ ENTRIES: tuple[Curated, ...] = (
         params=_Empty,
         result="list",
         scope=("ai_admin",),
+    ),
+    Curated(
+        method="ai.engine.register",
+        pack="platform",
+        risk="write",
+        description="Register a custom AI service.",
+        params=_m(
+            "AiEngineRegister",
+            name=(str, ..., "name"),
+            code=(str, ..., "unique code"),
+            category=(Literal["text", "image", "audio"], ..., "kind"),
+            completions_url=(str, ..., "https URL"),
+        ),
+        result="int id",
+        scope=("ai_admin",),
+        example={
+            "name": "Local LLM",
+            "code": "local_llm",
+            "category": "text",
+            "completions_url": "https://example.com/complete",
+        },
+    ),
+    Curated(
+        method="ai.engine.unregister",
+        pack="platform",
+        risk="destructive",
+        description="Remove a custom AI service.",
+        params=_m("AiEngineUnregister", code=(str, ..., "service code")),
+        result="bool",
+        scope=("ai_admin",),
+        example={"code": "nope"},
+        relaxed={},
+    ),
+    Curated(
+        method="entity.update",
+        pack="platform",
+        risk="write",
+        description="Rename an app data storage or change its access.",
+        params=_m(
+            "EntityUpdate",
+            ENTITY=(str, ..., "storage code"),
+            NAME=(str, None, "new name"),
+            ACCESS=(dict[str, Any], None, '{"U1":"W","AU":"R"}'),
+        ),
+        result="bool",
+        scope=("entity",),
+        example={"ENTITY": "nope", "NAME": "x"},
+    ),
+    Curated(
+        method="biconnector.source.list",
+        pack="platform",
+        risk="read",
+        description="List BI data sources.",
+        params=_m("BiconnectorSourceList", filter=(dict[str, Any], None, '{"type":"pgsql"}')),
+        result="list",
+        scope=("biconnector",),
+        example={},
+    ),
+    Curated(
+        method="biconnector.source.add",
+        pack="platform",
+        risk="write",
+        description="Add a BI data source.",
+        params=_m(
+            "BiconnectorSourceAdd",
+            fields=(dict[str, Any], ..., '{"type":"pgsql","title":"..","host":"..","database":".."}'),
+        ),
+        result="{id}",
+        scope=("biconnector",),
+        example={"fields": {"type": "pgsql", "title": "Warehouse"}},
     ),
 )

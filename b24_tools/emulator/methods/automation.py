@@ -8,7 +8,10 @@ api-reference/crm/automation/triggers/crm-automation-trigger-execute.md.
 
 from __future__ import annotations
 
+import copy
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._crm import crm_exists
 from .._errors import ApiError
@@ -39,7 +42,7 @@ def template_list(ctx: Ctx, params: dict[str, Any]) -> Any:
     )
     wanted = {str(s).upper() for s in select}
     out = []
-    for t in TEMPLATES:
+    for t in _templates(ctx):
         if isinstance(flt, dict) and any(str(t.get(str(k).upper())) != str(v) for k, v in flt.items()):
             continue
         out.append({k: v for k, v in t.items() if k in wanted or k == "ID"})
@@ -180,12 +183,134 @@ def trigger_execute(ctx: Ctx, params: dict[str, Any]) -> Any:
     return True
 
 
+def workflow_kill(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Stops the instance and deletes its data (bizproc-workflow-kill.md); same checks as terminate."""
+    return workflow_terminate(ctx, params)
+
+
+_TASK_STATUS = {"1": 1, "yes": 1, "2": 2, "no": 2, "3": 3, "ok": 3, "4": 4, "cancel": 4}
+
+
+def task_complete(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Only an open task; approval tasks take 1 or 2 (bizproc-task/bizproc-task-complete.md)."""
+    if not params.get("TASK_ID"):
+        raise ApiError("ERROR_TASK_VALIDATION", "empty TASK_ID", 400)
+    status = _TASK_STATUS.get(str(params.get("STATUS", "")).strip().lower())
+    if status is None:
+        raise ApiError("ERROR_TASK_VALIDATION", "incorrect STATUS", 400)
+    try:
+        tid = int(params["TASK_ID"])
+    except (TypeError, ValueError):
+        raise ApiError("ERROR_TASK_NOT_FOUND", "Task not found", 400) from None
+    task = ctx.portal.store.get("bizproc_task", tid)
+    if task is None:
+        raise ApiError("ERROR_TASK_NOT_FOUND", "Task not found", 400)
+    if str(task.get("STATUS")) != "0":
+        raise ApiError("ERROR_TASK_COMPLETED", "Task already completed", 400)
+    if task.get("ACTIVITY") == "ApproveActivity" and status not in (1, 2):
+        raise ApiError("ERROR_TASK_VALIDATION", "incorrect STATUS", 400)
+    task.update({"STATUS": str(status), "USER_STATUS": str(status), "COMMENT": params.get("COMMENT") or "",
+                 "MODIFIED": ctx.portal.clock.iso()})  # fmt: skip
+    ctx.portal.store.put("bizproc_task", tid, task)
+    return True
+
+
+_ROBOT_CODE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+def _app_context(ctx: Ctx) -> None:
+    if ctx.auth_kind != "oauth":
+        raise ApiError("ACCESS_DENIED", "Application context required", 403)
+
+
+def _robot_handler(url: Any) -> str:
+    parts = urlsplit(str(url or ""))
+    if parts.scheme not in ("http", "https"):
+        raise ApiError("ERROR_UNSUPPORTED_PROTOCOL", "Unsupported handler protocol", 400)
+    if not parts.hostname:
+        raise ApiError("ERROR_WRONG_HANDLER_URL", "Wrong handler URL", 400)
+    return str(url)
+
+
+def robot_add(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """bizproc-robot/bizproc-robot-add.md: app context; code, handler URL and name checked; codes unique."""
+    _app_context(ctx)
+    code = str(params.get("CODE") or "")
+    if not code:
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "Empty activity code!", 400)
+    if not _ROBOT_CODE.match(code):
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "Wrong activity code!", 400)
+    handler = _robot_handler(params.get("HANDLER"))
+    if not params.get("NAME"):
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "Empty activity NAME!", 400)
+    props = params.get("PROPERTIES")
+    if props is not None and not isinstance(props, dict):
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "Wrong properties array!", 400)
+    store = ctx.portal.store
+    if store.select("bizproc_robot", "json_extract(data,'$.CODE') = ?", [code]):
+        raise ApiError(
+            "ERROR_ACTIVITY_ALREADY_INSTALLED", "Activity or Automation rule already installed!", 400
+        )
+    store.insert("bizproc_robot", {"CODE": code, "HANDLER": handler, "NAME": params["NAME"], "PROPERTIES": props or {},
+                                   "APP_ID": ctx.client_id})  # fmt: skip
+    return True
+
+
+def robot_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """bizproc-robot/bizproc-robot-update.md: the robot must exist; FIELDS must not be empty."""
+    _app_context(ctx)
+    code = str(params.get("CODE") or "")
+    if not code:
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "Empty activity code!", 400)
+    fields = params.get("FIELDS")
+    if not isinstance(fields, dict) or not fields:
+        raise ApiError("ERROR_ACTIVITY_VALIDATION_FAILURE", "No fields to update.", 400)
+    rows = ctx.portal.store.select("bizproc_robot", "json_extract(data,'$.CODE') = ?", [code])
+    if not rows:
+        raise ApiError("ERROR_ACTIVITY_NOT_FOUND", "Activity or Automation rule not found!", 400)
+    rid, robot = rows[0]
+    if "HANDLER" in fields:
+        fields = {**fields, "HANDLER": _robot_handler(fields["HANDLER"])}
+    robot.update({str(k).upper(): v for k, v in fields.items() if str(k).upper() != "CODE"})
+    ctx.portal.store.put("bizproc_robot", rid, robot)
+    return True
+
+
+def template_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """bizproc-workflow-template-update.md: app context; the template must exist; FIELDS not empty."""
+    _app_context(ctx)
+    fields = params.get("FIELDS")
+    if not isinstance(fields, dict) or not fields:
+        raise ApiError("ERROR_TEMPLATE_VALIDATION_FAILURE", "Empty data!", 400)
+    tid = str(params.get("ID"))
+    if not any(t["ID"] == tid for t in TEMPLATES):
+        raise ApiError("ERROR_TEMPLATE_NOT_FOUND", "Workflow template not found.", 400)
+    overrides = ctx.portal.store.kv_get("bizproc_template_overrides", {}) or {}
+    change = {k: (str(fields[k]) if k == "AUTO_EXECUTE" else fields[k]) for k in ("NAME", "DESCRIPTION", "AUTO_EXECUTE")
+              if k in fields}  # fmt: skip
+    overrides[tid] = {
+        **overrides.get(tid, {}),
+        **change,
+        "MODIFIED": ctx.portal.clock.iso(),
+        "IS_MODIFIED": "Y",
+    }
+    ctx.portal.store.kv_set("bizproc_template_overrides", overrides)
+    return True
+
+
+def _templates(ctx: Ctx) -> list[dict[str, Any]]:
+    overrides = ctx.portal.store.kv_get("bizproc_template_overrides", {}) or {}
+    return [{**copy.deepcopy(t), **overrides.get(t["ID"], {})} for t in TEMPLATES]
+
+
 def register(reg: Registry) -> None:
     for name, fn, write in (
         ("bizproc.workflow.template.list", template_list, False), ("bizproc.workflow.start", workflow_start, True),
         ("bizproc.workflow.instances", workflow_instances, False),
         ("bizproc.workflow.terminate", workflow_terminate, True), ("bizproc.task.list", task_list, False),
-        ("bizproc.robot.list", robot_list, False),
+        ("bizproc.robot.list", robot_list, False), ("bizproc.workflow.kill", workflow_kill, True),
+        ("bizproc.task.complete", task_complete, True), ("bizproc.robot.add", robot_add, True),
+        ("bizproc.robot.update", robot_update, True), ("bizproc.workflow.template.update", template_update, True),
     ):  # fmt: skip
         reg.add(name, fn, scope="bizproc", write=write, pack="automation")
     reg.add("lists.element.add", lists_element_add, scope="lists", write=True, pack="automation")

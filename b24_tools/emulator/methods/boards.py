@@ -91,6 +91,57 @@ def scrum_task_update(ctx: Ctx, params: dict[str, Any]) -> Any:
     return {"status": "success", "data": True, "errors": []}
 
 
+def _int(params: dict[str, Any], name: str) -> int:
+    try:
+        return int(params.get(name))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ApiError("ERROR_CORE", f"Required field '{name}' is not specified", 400) from None
+
+
+def kanban_add_task(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """The sprint, the task and a stage of that sprint must exist (scrum/kanban/tasks-api-scrum-kanban-add-task.md)."""
+    sprint, task_id, stage = _int(params, "sprintId"), _int(params, "taskId"), _int(params, "stageId")
+    if ctx.portal.store.get("scrum_sprint", sprint) is None:
+        raise ApiError("ERROR_CORE", "Sprint not found", 400)
+    if stage not in range(sprint * 10, sprint * 10 + 3):
+        raise ApiError("ERROR_CORE", "Stage not found", 400)
+    task = ctx.portal.store.get("task", task_id)
+    if task is None:
+        raise ApiError("ERROR_CORE", "Task not found", 400)
+    task["__scrum"] = {**(task.get("__scrum") or {}), "sprintId": sprint, "stageId": stage}
+    ctx.portal.store.put("task", task_id, task)
+    return True
+
+
+def kanban_delete_task(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Takes the task off the sprint board; the task itself stays (tasks-api-scrum-kanban-delete-task.md)."""
+    sprint, task_id = _int(params, "sprintId"), _int(params, "taskId")
+    task = ctx.portal.store.get("task", task_id)
+    scrum = (task or {}).get("__scrum") or {}
+    if task is None or scrum.get("sprintId") != sprint:
+        raise ApiError("ERROR_CORE", "Task not found in the sprint", 400)
+    task["__scrum"] = {k: v for k, v in scrum.items() if k not in ("sprintId", "stageId")}
+    ctx.portal.store.put("task", task_id, task)
+    return True
+
+
+def backlog_add(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """One backlog per scrum group (tasks-api-scrum-backlog-add.md)."""
+    fields = params.get("fields")
+    if not isinstance(fields, dict) or not fields.get("groupId"):
+        raise ApiError("ERROR_CORE", "Required field 'groupId' is not specified", 400)
+    group_id = int(fields["groupId"])
+    store = ctx.portal.store
+    if store.select("scrum_backlog", "json_extract(data,'$.groupId') = ?", [group_id]):
+        raise ApiError("ERROR_CORE", "Backlog already exists", 400)
+    row = {
+        "groupId": group_id,
+        "createdBy": int(fields.get("createdBy") or ctx.user_id),
+        "modifiedBy": ctx.user_id,
+    }
+    return {"id": store.insert("scrum_backlog", row), **row}
+
+
 def register(reg: Registry) -> None:
     register_ops(reg, OPS)
     reg.add("tasks.api.scrum.sprint.start", _sprint_status("active"), scope="task", write=True, pack="boards")
@@ -104,3 +155,6 @@ def register(reg: Registry) -> None:
     reg.add("tasks.api.scrum.backlog.get", scrum_backlog_get, scope="task", pack="boards")
     reg.add("tasks.api.scrum.kanban.getstages", scrum_kanban_getstages, scope="task", pack="boards")
     reg.add("tasks.api.scrum.task.update", scrum_task_update, scope="task", write=True, pack="boards")
+    reg.add("tasks.api.scrum.kanban.addtask", kanban_add_task, scope="task", write=True, pack="boards")
+    reg.add("tasks.api.scrum.kanban.deletetask", kanban_delete_task, scope="task", write=True, pack="boards")
+    reg.add("tasks.api.scrum.backlog.add", backlog_add, scope="task", write=True, pack="boards")

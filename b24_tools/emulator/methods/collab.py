@@ -25,6 +25,22 @@ OPS: list[Op] = [
        missing=lambda n, m: ApiError("", "Incorrect input data", 400),
        defaults={"OWNER_ID": _uid, "DATE_CREATE": _now, "VISIBLE": "Y", "OPENED": "N", "PROJECT": "N"}),
     Op("sonet_group.get", "list", "sonet_group", "sonet", "collab", filter_param="FILTER"),
+    Op("sonet_group.update", "update", "sonet_group", "sonet", "collab", fields_param=None, id_param="GROUP_ID",
+       update_result=lambda row: int(row["ID"]), not_found=("", "Socialnetwork group not found", 400),
+       missing=lambda n, m: ApiError("", "Wrong socialnetwork group ID", 400)),
+    Op("sonet_group.delete", "delete", "sonet_group", "sonet", "collab", id_param="GROUP_ID",
+       not_found=("", "Socialnetwork group not found", 400),
+       missing=lambda n, m: ApiError("", "Wrong socialnetwork group ID", 400)),
+    Op("log.blogpost.update", "update", "blogpost", "log", "collab", fields_param=None, id_param="POST_ID",
+       update_result=lambda row: int(row["ID"]),
+       not_found=("SONET_CONTROLLER_LIVEFEED_BLOGPOST_NOT_FOUND", "Blog post not found", 400),
+       missing=lambda n, m: ApiError("SONET_CONTROLLER_LIVEFEED_BLOGPOST_NOT_FOUND", "Blog post not found", 400)),
+    Op("log.blogpost.delete", "delete", "blogpost", "log", "collab", id_param="POST_ID",
+       not_found=("SONET_CONTROLLER_LIVEFEED_BLOGPOST_NOT_FOUND", "Blog post not found", 400),
+       missing=lambda n, m: ApiError("SONET_CONTROLLER_LIVEFEED_BLOGPOST_NOT_FOUND", "Blog post not found", 400)),
+    Op("log.blogcomment.delete", "delete", "blogcomment", "log", "collab", id_param="COMMENT_ID",
+       not_found=("SONET_CONTROLLER_LIVEFEED_BLOGCOMMENT_NOT_FOUND", "Comment not found", 400),
+       missing=lambda n, m: ApiError("SONET_CONTROLLER_LIVEFEED_BLOGCOMMENT_NOT_FOUND", "Comment not found", 400)),
 ]  # fmt: skip
 
 

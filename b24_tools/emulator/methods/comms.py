@@ -198,6 +198,80 @@ def sender_list(ctx: Ctx, params: dict[str, Any]) -> Any:
     return ["emulator_sms"]
 
 
+def _own_message(ctx: Ctx, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    try:
+        mid = int(params.get("MESSAGE_ID"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ApiError("MESSAGE_ID_ERROR", "Message ID can't be empty", 400) from None
+    row = ctx.portal.store.get("im_message", mid)
+    if row is None:
+        raise ApiError("MESSAGE_ID_ERROR", "Message ID can't be empty", 400)
+    if int(row.get("AUTHOR_ID") or 0) != ctx.user_id:
+        raise ApiError("CANT_EDIT_MESSAGE", "You can not edit this message", 400)
+    return mid, row
+
+
+def im_message_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Only the author edits; an empty MESSAGE deletes (chats/messages/im-message-update.md)."""
+    mid, row = _own_message(ctx, params)
+    if params.get("MESSAGE") in (None, "") and not params.get("ATTACH"):
+        ctx.portal.store.delete("im_message", mid)
+        return True
+    row.update({"MESSAGE": params.get("MESSAGE", row["MESSAGE"]), "IS_EDITED": params.get("IS_EDITED", "Y")})
+    ctx.portal.store.put("im_message", mid, row)
+    return True
+
+
+def im_message_delete(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Only the author deletes (chats/messages/im-message-delete.md)."""
+    mid, _ = _own_message(ctx, params)
+    ctx.portal.store.delete("im_message", mid)
+    return True
+
+
+def imbot_command_answer(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Answers a registered command in the dialog of the message that called it
+    (chat-bots/outdated/commands/imbot-command-answer.md)."""
+    store = ctx.portal.store
+    cid = params.get("COMMAND_ID")
+    command = None
+    if cid not in (None, ""):
+        command = store.get("imbot_command", int(cid)) if str(cid).isdigit() else None
+    elif params.get("COMMAND"):
+        rows = store.select("imbot_command", "json_extract(data,'$.COMMAND') = ?", [str(params["COMMAND"])])
+        command = rows[0][1] if rows else None
+    if command is None:
+        raise ApiError("COMMAND_ID_ERROR", "Command not found", 400)
+    if params.get("COMMAND") and str(params["COMMAND"]) != str(command.get("COMMAND")):
+        raise ApiError("COMMAND_ID_ERROR", "Command not found", 400)
+    try:
+        source = store.get("im_message", int(params.get("MESSAGE_ID")))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        source = None
+    if source is None:
+        raise ApiError("MESSAGE_ID_ERROR", "Message ID can't be empty", 400)
+    if not params.get("MESSAGE") and not params.get("ATTACH"):
+        raise ApiError("MESSAGE_EMPTY", "Message can't be empty", 400)
+    row = {"DIALOG_ID": source["DIALOG_ID"], "MESSAGE": params.get("MESSAGE") or "", "ATTACH": params.get("ATTACH"),
+           "AUTHOR_ID": int(command.get("BOT_ID") or ctx.user_id), "DATE": ctx.portal.clock.iso(), "SYSTEM": "N",
+           "COMMAND": command.get("COMMAND")}  # fmt: skip
+    return store.insert("im_message", row)
+
+
+def imconnector_list(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Connector code → name (imopenlines/imconnector/imconnector-list.md)."""
+    return {"livechat": "Live chat", "telegrambot": "Telegram", "viber": "Viber", "imessage": "Apple Messages for Business",
+            "facebook": "Facebook", "network": "Bitrix24.Network"}  # fmt: skip
+
+
+def mailservice_list(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Mail services (mailservice/mailservice-list.md)."""
+    return [{"ID": "1", "SITE_ID": "s1", "ACTIVE": "Y", "NAME": "gmail", "SERVER": "imap.gmail.com", "PORT": "993",
+             "ENCRYPTION": "Y", "LINK": "https://mail.google.com/", "ICON": "", "SORT": "100"},
+            {"ID": "2", "SITE_ID": "s1", "ACTIVE": "Y", "NAME": "outlook.com", "SERVER": "imap-mail.outlook.com",
+             "PORT": "993", "ENCRYPTION": "Y", "LINK": "https://outlook.live.com/", "ICON": "", "SORT": "200"}]  # fmt: skip
+
+
 def register(reg: Registry) -> None:
     register_ops(reg, OPS)
     reg.add("im.message.add", im_message_add, scope="im", write=True, pack="comms")
@@ -211,3 +285,8 @@ def register(reg: Registry) -> None:
     reg.add("telephony.externalcall.finish", externalcall_finish, scope="telephony", write=True, pack="comms")
     reg.add("imopenlines.config.list.get", openlines_list, scope="imopenlines", pack="comms")
     reg.add("messageservice.sender.list", sender_list, scope="messageservice", pack="comms")
+    reg.add("im.message.update", im_message_update, scope="im", write=True, pack="comms")
+    reg.add("im.message.delete", im_message_delete, scope="im", write=True, pack="comms")
+    reg.add("imbot.command.answer", imbot_command_answer, scope="imbot", write=True, pack="comms")
+    reg.add("imconnector.list", imconnector_list, scope="imopenlines", pack="comms")
+    reg.add("mailservice.list", mailservice_list, scope="mailservice", pack="comms")

@@ -148,6 +148,21 @@ def file_moveto(ctx: Ctx, params: dict[str, Any]) -> Any:
     return _render(ctx, oid, data)
 
 
+def file_copyto(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """A new file object in the target folder, same name and size (disk/file/disk-file-copy-to.md)."""
+    _oid, data = _object(ctx, params.get("id"), "file")
+    target_id, target = _object(ctx, params.get("targetFolderId"), "folder")
+    new_id, row = _new_object(ctx, target_id, target, data["NAME"], "file", int(data.get("SIZE") or 0))
+    return _render(ctx, new_id, row)
+
+
+def file_delete(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Deleted for good, bypassing the recycle bin (disk/file/disk-file-delete.md)."""
+    oid, _data = _object(ctx, params.get("id"), "file")
+    ctx.portal.store.delete("disk_object", oid)
+    return True
+
+
 def file_markdeleted(ctx: Ctx, params: dict[str, Any]) -> Any:
     oid, data = _object(ctx, params.get("id"), "file")
     data.update({"DELETED_TYPE": "3", "DELETE_TIME": ctx.portal.clock.iso(), "DELETED_BY": str(ctx.user_id)})
@@ -197,6 +212,8 @@ def register(reg: Registry) -> None:
         ("disk.file.get", file_get, False, True),
         ("disk.file.moveto", file_moveto, True, True),
         ("disk.file.markdeleted", file_markdeleted, True, True),
+        ("disk.file.copyto", file_copyto, True, True),
+        ("disk.file.delete", file_delete, True, True),
     ):  # fmt: skip
         reg.add(name, fn, scope="disk", write=write, batch_ok=batch_ok, pack="content")
     reg.add("documentgenerator.template.list", template_list, scope="documentgenerator", pack="content")

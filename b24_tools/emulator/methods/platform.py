@@ -61,8 +61,68 @@ def entity_get(ctx: Ctx, params: dict[str, Any]) -> Any:
     return rows
 
 
+def entity_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """Rename, re-code or re-permission a storage (entity/entities/entity-update.md)."""
+    code = params.get("ENTITY")
+    if not code:
+        raise ApiError("ERROR_ARGUMENT", "ENTITY is required", 400)
+    entities = ctx.portal.store.kv_get("entity_storages", {})
+    if code not in entities:
+        raise ApiError("ERROR_ENTITY_NOT_FOUND", "Entity not found", 400)
+    row = entities.pop(code)
+    new_code = params.get("ENTITY_NEW") or code
+    if new_code != code and new_code in entities:
+        raise ApiError("ERROR_ENTITY_ALREADY_EXISTS", "Entity already exists", 400)
+    row.update({"ENTITY": new_code, **({"NAME": params["NAME"]} if params.get("NAME") else {}),
+                **({"ACCESS": params["ACCESS"]} if isinstance(params.get("ACCESS"), dict) else {})})  # fmt: skip
+    entities[new_code] = row
+    ctx.portal.store.kv_set("entity_storages", entities)
+    return True
+
+
+_AI_CATEGORIES = ("text", "image", "audio")
+
+
+def ai_engine_register(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """name, code, category, completions_url required; a code is registered once (ai/ai-engine-register.md)."""
+    for name in ("name", "code", "category", "completions_url"):
+        if not params.get(name):
+            raise ApiError("ERROR_ARGUMENT", f"Parameter {name} is required", 400)
+    if params["category"] not in _AI_CATEGORIES:
+        raise ApiError("ERROR_ARGUMENT", "Unknown category", 400)
+    if not str(params["completions_url"]).startswith(("https://", "http://")):
+        raise ApiError("ERROR_ARGUMENT", "completions_url must be an absolute URL", 400)
+    store = ctx.portal.store
+    for i, d in store.select("ai_engine", "json_extract(data,'$.code') = ?", [str(params["code"])]):
+        d.update(
+            {
+                "name": params["name"],
+                "category": params["category"],
+                "completions_url": params["completions_url"],
+            }
+        )
+        store.put("ai_engine", i, d)
+        return i  # ai-engine-register.md: registering an existing code updates it
+    return store.insert("ai_engine", {"name": params["name"], "code": params["code"], "category": params["category"],
+                                      "completions_url": params["completions_url"], "settings": params.get("settings") or {}})  # fmt: skip
+
+
+def ai_engine_unregister(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """ai/ai-engine-unregister.md: unknown code → error."""
+    rows = ctx.portal.store.select(
+        "ai_engine", "json_extract(data,'$.code') = ?", [str(params.get("code") or "")]
+    )
+    if not rows:
+        raise ApiError("ENGINE_NOT_FOUND", "Engine not found", 400)
+    ctx.portal.store.delete("ai_engine", rows[0][0])
+    return True
+
+
 def register(reg: Registry) -> None:
     register_ops(reg, OPS)
     reg.add("entity.add", entity_add, scope="entity", write=True, pack="platform")
     reg.add("entity.get", entity_get, scope="entity", pack="platform")
+    reg.add("entity.update", entity_update, scope="entity", write=True, pack="platform")
+    reg.add("ai.engine.register", ai_engine_register, scope="ai_admin", write=True, pack="platform")
+    reg.add("ai.engine.unregister", ai_engine_unregister, scope="ai_admin", write=True, pack="platform")
     _wrap(reg, ("entity.item.add", "entity.item.get"), _check_entity)

@@ -100,11 +100,74 @@ def booking_add(ctx: Ctx, params: dict[str, Any]) -> Any:
     return {"id": ctx.portal.store.insert("booking_booking", row)}
 
 
+def booking_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """booking/booking/booking-v1-booking-update.md: the booking and any new resources must exist."""
+    try:
+        bid = int(params.get("id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise _typed_missing("id", "booking.v1.booking.update") from None
+    fields = params.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        raise _typed_missing("fields", "booking.v1.booking.update")
+    row = ctx.portal.store.get("booking_booking", bid)
+    if row is None:
+        raise ApiError("BOOKING_NOT_FOUND", "Booking not found", 400)
+    for rid in fields.get("resourceIds") or []:
+        if ctx.portal.store.get("booking_resource", int(rid)) is None:
+            raise ApiError("BOOKING_RESOURCE_NOT_FOUND", f"Resource {rid} not found", 400)
+    period = fields.get("datePeriod")
+    if period is not None and (not isinstance(period, dict) or "from" not in period or "to" not in period):
+        raise _typed_missing("datePeriod", "booking.v1.booking.update")
+    row.update({k: v for k, v in fields.items() if k in ("name", "description", "resourceIds", "datePeriod")})
+    ctx.portal.store.put("booking_booking", bid, row)
+    return {"booking": {"id": bid, **row}}
+
+
+def calendar_event_update(ctx: Ctx, params: dict[str, Any]) -> Any:
+    """id, type and ownerId required; the event must belong to that calendar (calendar-event-update.md)."""
+    for req in ("id", "type", "ownerId"):
+        if params.get(req) in (None, ""):
+            raise ApiError(
+                "", f'The required parameter "{req}" for the method "calendar.event.update" is not set', 400
+            )
+    try:
+        eid = int(params["id"])
+    except (TypeError, ValueError):
+        raise ApiError("", "Event not found", 400) from None
+    row = ctx.portal.store.get("calendar_event", eid)
+    if (
+        row is None
+        or str(row.get("TYPE")) != str(params["type"])
+        or str(row.get("OWNERID")) != str(params["ownerId"])
+    ):
+        raise ApiError("", "Event not found", 400)
+    for key in (
+        "name",
+        "from",
+        "to",
+        "description",
+        "location",
+        "attendees",
+        "remind",
+        "color",
+        "importance",
+    ):
+        if key in params:
+            row[key.upper()] = params[key]
+    if str(row.get("FROM", "")) > str(row.get("TO", "~")):
+        raise ApiError("", "The event end date must be later than the start date", 400)
+    ctx.portal.store.put("calendar_event", eid, row)
+    ctx.emit("ONCALENDARENTRYUPDATE", {"id": eid}, f"calendar_event:{eid}")
+    return eid
+
+
 def register(reg: Registry) -> None:
     register_ops(reg, OPS)
     reg.add("calendar.event.get", calendar_event_get, scope="calendar", pack="services")
     reg.add("calendar.section.get", calendar_section_get, scope="calendar", pack="services")
     reg.add("booking.v1.booking.add", booking_add, scope="booking", write=True, pack="services")
+    reg.add("booking.v1.booking.update", booking_update, scope="booking", write=True, pack="services")
+    reg.add("calendar.event.update", calendar_event_update, scope="calendar", write=True, pack="services")
     reg.add("timeman.status", timeman_status, scope="timeman", pack="services")
     reg.add(
         "timeman.open",
