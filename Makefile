@@ -33,6 +33,7 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check b24_tools tests graphs bench scripts
 	$(PY) -m ruff format --check b24_tools tests graphs bench scripts
+	$(PY) -m mypy
 
 clean:
 	rm -rf $(VENV) .runtime

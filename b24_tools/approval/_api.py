@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.types import Command
 
@@ -25,7 +25,7 @@ from ._engine import Engine
 from ._graph import build_graph
 from ._hitl import hitl_request
 from ._lazy import _LazyClient, _LazyPolicy
-from ._models import FINAL, Plan, PlanView, SubmitResult, diff_params, new_plan_id
+from ._models import FINAL, Plan, PlanView, SubmitResult, SubmitStatus, diff_params, new_plan_id
 from ._persistence import open_persistence
 from ._progress import ProgressHook, progress_hook
 
@@ -110,7 +110,7 @@ class Approvals(AsyncApprovalsMixin):
 
     def _result(self, out: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
         state = out.value or {}
-        status = state.get("status") or "failed"
+        status: SubmitStatus | Literal["conflict"] = state.get("status") or "failed"
         plan = state.get("plan") or {}
         plan_id = plan.get("plan_id") or plan_id
         if status == "conflict":
@@ -141,7 +141,7 @@ class Approvals(AsyncApprovalsMixin):
         return SubmitResult(
             status,
             plan_id if plan else None,
-            thread_id if plan else None,  # type: ignore[arg-type]
+            thread_id if plan else None,
             state.get("result"),
             state.get("error"),
         )

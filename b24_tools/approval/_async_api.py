@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.types import Command
 
@@ -30,6 +30,20 @@ class AsyncApprovalsMixin:
     plans: Any
     engine: Any
     _durability: str
+
+    if TYPE_CHECKING:  # provided by `Approvals`, which mixes this class in
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+        def _config(self, thread_id: str) -> dict[str, Any]: ...
+
+        def _result(self, *args: Any, **kwargs: Any) -> SubmitResult: ...
+
+        def _claim_decision(self, *args: Any, **kwargs: Any) -> tuple[Plan, dict[str, Any]]: ...
+
+        def list_pending(self, *args: Any, **kwargs: Any) -> list[Plan]: ...
+
+        def get_plan(self, plan_id: str) -> Plan: ...
 
     async def _arun(self, payload: Any, thread_id: str, plan_id: str | None) -> SubmitResult:
         out = await self.graph.ainvoke(

@@ -393,9 +393,7 @@ class Engine(ExecutionMixin):
         return {"status": "executed", "result": _plain(answer)}
 
     # ------------------------------------------------------------------ decisions
-    def prepare_edit(
-        self, plan: Plan, args: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
+    def prepare_edit(self, plan: Plan, args: object) -> tuple[list[dict[str, Any]], dict[str, Any], str]:
         """Re-validate + re-check an edited action; returns (calls, params, new hash). Raises on refusal."""
         if plan.kind == "bulk":
             raise B24PlanError(

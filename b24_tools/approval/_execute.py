@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import B24Error, B24TransportError, B24UnknownOutcome
 from .._redact import redact, redact_text
@@ -67,6 +67,12 @@ class ExecutionMixin:
     store: Any
     on_stage: Any
     bulk_chunk_size: int
+
+    if TYPE_CHECKING:  # provided by `Engine`, which mixes this class in
+
+        def load_bulk_records(self, plan_id: str) -> list[dict[str, Any]]: ...
+
+        def _tampered(self, plan: Plan, why: str) -> Outcome: ...
 
     # ------------------------------------------------------------------ execution
     def execute(self, plan: Plan) -> Outcome:

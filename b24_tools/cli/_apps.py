@@ -83,14 +83,16 @@ def serve(
             fail(f"Error: {host} is not a loopback address; pass --allow-remote to serve on it")
         import uvicorn
 
-        from ..events import EventQueue
-        from ..events._receiver import JsonlAudit
+        from ..events import EventQueue, JsonlAudit
         from ..portals import create_app_server
 
         settings = load_settings()
         queue = EventQueue(events_db or settings.events_db)
         with open_portals(settings) as portals:
-            app = create_app_server(portals, queue=queue, audit=JsonlAudit(settings.audit_file))
+            audit = (
+                JsonlAudit(settings.audit_file) if settings.audit_file else None
+            )  # no file set: no audit lines
+            app = create_app_server(portals, queue=queue, audit=audit)
             typer.echo(f"Application server on http://{host}:{port}")
             typer.echo(f"  install URL: http://{host}:{port}/install   events: http://{host}:{port}/events")
             typer.echo(f"  installed portals: {len(portals.list())}   (Ctrl-C to stop)")

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.store.base import BaseStore
+
 from ..._errors import B24ConfigError
 from ..._redact import redact_text
 from ..._settings import B24Settings
@@ -33,8 +36,8 @@ def is_postgres_url(url: str | None) -> bool:
 class Persistence:
     """What `open_persistence` yields: a checkpointer, a store and the status table on the store's database."""
 
-    checkpointer: Any
-    store: Any
+    checkpointer: BaseCheckpointSaver[Any]
+    store: BaseStore
     table: StatusTable
     backend: str  # "sqlite" | "postgres"
     location: str  # file path or URL without password
@@ -67,7 +70,7 @@ def _sqlite_connect(path: str, *, autocommit: bool = True) -> sqlite3.Connection
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across process crashes
     conn.execute(f"PRAGMA busy_timeout={int(_SQLITE_TIMEOUT * 1000)}")
     if not autocommit:
-        conn.isolation_level = ""  # deferred transactions, committed by the saver
+        conn.isolation_level = "DEFERRED"  # deferred transactions, committed by the saver
     return conn
 
 
@@ -109,24 +112,30 @@ def open_persistence(
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
         from langgraph.store.postgres import PostgresStore
-        from psycopg.rows import dict_row
+        from psycopg import Connection
+        from psycopg.rows import DictRow, dict_row
         from psycopg_pool import ConnectionPool
     except ImportError as exc:  # pragma: no cover
         raise _pg_missing() from exc
-    pool = ConnectionPool(
+    pool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
         where,
+        connection_class=Connection[DictRow],
         min_size=1,
         max_size=pool_size,
         open=True,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
     )
     try:
-        saver = redacting_saver(PostgresSaver)(pool, serde=serde)
-        saver.setup()
-        store = PostgresStore(pool)
-        store.setup()
+        pg_saver = redacting_saver(PostgresSaver)(pool, serde=serde)
+        pg_saver.setup()
+        pg_store = PostgresStore(pool)
+        pg_store.setup()
         yield Persistence(
-            saver, store, StatusTable.for_store(store), "postgres", redact_text(_strip_password(where))
+            pg_saver,
+            pg_store,
+            StatusTable.for_store(pg_store),
+            "postgres",
+            redact_text(_strip_password(where)),
         )
     finally:
         pool.close()
@@ -171,21 +180,30 @@ async def open_async_persistence(
     try:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
         from langgraph.store.postgres import AsyncPostgresStore
-        from psycopg.rows import dict_row
+        from psycopg import AsyncConnection, Connection
+        from psycopg.rows import DictRow, dict_row
         from psycopg_pool import AsyncConnectionPool, ConnectionPool
     except ImportError as exc:  # pragma: no cover
         raise _pg_missing() from exc
-    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
-    apool = AsyncConnectionPool(where, min_size=1, max_size=8, open=False, kwargs=kwargs)
+    kwargs: dict[str, Any] = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    apool: AsyncConnectionPool[AsyncConnection[DictRow]] = AsyncConnectionPool(
+        where, connection_class=AsyncConnection[DictRow], min_size=1, max_size=8, open=False, kwargs=kwargs
+    )
     await apool.open()
-    spool = ConnectionPool(where, min_size=1, max_size=2, open=True, kwargs=kwargs)
+    spool: ConnectionPool[Connection[DictRow]] = ConnectionPool(
+        where, connection_class=Connection[DictRow], min_size=1, max_size=2, open=True, kwargs=kwargs
+    )
     try:
-        saver = redacting_saver(AsyncPostgresSaver)(apool, serde=serde)
-        await saver.setup()
-        store = AsyncPostgresStore(apool)
-        await store.setup()
+        pg_saver = redacting_saver(AsyncPostgresSaver)(apool, serde=serde)
+        await pg_saver.setup()
+        pg_store = AsyncPostgresStore(apool)
+        await pg_store.setup()
         yield Persistence(
-            saver, store, StatusTable("postgres", spool), "postgres", redact_text(_strip_password(where))
+            pg_saver,
+            pg_store,
+            StatusTable("postgres", spool),
+            "postgres",
+            redact_text(_strip_password(where)),
         )
     finally:
         spool.close()

@@ -103,7 +103,7 @@ def _scrub_checkpoint(checkpoint: Any) -> Any:
 def redacting_saver(cls: type) -> type:
     """A subclass of a checkpointer whose inline (non-serialized) checkpoint values are redacted."""
 
-    class _Redacting(cls):  # type: ignore[misc, valid-type]
+    class _Redacting(cls):
         def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
             return super().put(config, _scrub_checkpoint(checkpoint), _scrub(metadata), new_versions)
 
