@@ -58,6 +58,16 @@ _LAZY: dict[str, str] = {
     "Plan": "b24_tools.approval",
     "SubmitResult": "b24_tools.approval",
     "BulkProgress": "b24_tools.approval",
+    "Engine": "b24_tools.approval",
+    "B24ApprovalMiddleware": "b24_tools.approval",
+    "CallRequest": "b24_tools.approval",
+    "resume_decided": "b24_tools.approval",
+    "aresume_decided": "b24_tools.approval",
+    "submit_calls": "b24_tools.approval",
+    # the agent
+    "build_agent": "b24_tools.approval._agent",
+    "open_agent": "b24_tools.approval._agent",
+    "load_model": "b24_tools.approval._agent",
 }
 
 __all__ = [*_errors_all, "B24Settings", "__version__", *_LAZY]

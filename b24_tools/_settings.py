@@ -171,6 +171,13 @@ class B24Settings(BaseSettings):
 
     # -- agent --
     model: str | None = Field(None, description="Chat model for graphs/agent.py, e.g. openai:gpt-4.1-mini")
+    agent_graph: str | None = Field(
+        None, description="Agent graph reviewers resume after a decision, module:attr or path.py:attr"
+    )
+    agent_server_url: str | None = Field(
+        None,
+        description="LangGraph server URL stored on agent plans (default: LANGGRAPH_API_URL when served)",
+    )
 
     _store_placed: bool = PrivateAttr(False)
 

@@ -11,6 +11,10 @@ origin marker stamped into CRM creates). Plan statuses: pending → approved →
 unknown_outcome, or pending → rejected | expired. The status row of a plan only moves by compare-and-set, so
 exactly one reviewer wins. Plans, ledger and audit live in the LangGraph store (SQLite / PostgreSQL), so every
 process sees them; `recover()` finishes plans whose process died after the decision.
+
+Agents: `B24ApprovalMiddleware` turns an agent's write tool calls into the same plans (`submit_calls`, shared with
+the MCP server) and executes approved ones through the engine; `resume_decided` brings a decision back to the
+agent thread that asked.
 """
 
 from __future__ import annotations
@@ -19,11 +23,22 @@ from ._api import Approvals
 from ._engine import Engine
 from ._graph import ExecutorState, build_graph
 from ._hitl import from_agent_inbox, hitl_request, parse_decision, to_agent_inbox
+from ._middleware import B24ApprovalMiddleware
 from ._models import Plan, PlanView, SubmitResult, derive_idempotency_key, params_hash
 from ._progress import BulkProgress, ProgressHook
+from ._resume import aresume_decided, load_agent_graph, resume_decided, resume_on_server
+from ._submit import CallRequest, CallSubmission, submit_calls
 
 __all__ = [
     "Approvals",
+    "B24ApprovalMiddleware",
+    "CallRequest",
+    "CallSubmission",
+    "aresume_decided",
+    "load_agent_graph",
+    "resume_decided",
+    "resume_on_server",
+    "submit_calls",
     "BulkProgress",
     "Engine",
     "ExecutorState",

@@ -28,6 +28,8 @@ from ._lazy import _LazyClient, _LazyPolicy
 from ._models import FINAL, Plan, PlanView, SubmitResult, SubmitStatus, diff_params, new_plan_id
 from ._persistence import open_persistence
 from ._progress import ProgressHook, progress_hook
+from ._settings_built import keep_open
+from ._submit import CallRequest, CallSubmission, submit_calls
 
 __all__ = ["Approvals"]
 
@@ -50,7 +52,10 @@ class Approvals(AsyncApprovalsMixin):
         actor: str = "b24-tools",
         bulk_chunk_size: int = 50,
         on_stage: Callable[[str, str], None] | None = None,
+        agent_graph: Any = None,
     ) -> None:
+        """`agent_graph`: the agent whose threads this reviewer resumes after deciding an agent's plan — a
+        compiled graph, or an import path (`module:attr`, `path.py:attr`) compiled with `checkpointer`."""
         self.engine = Engine(
             client,
             policy=policy,
@@ -69,6 +74,7 @@ class Approvals(AsyncApprovalsMixin):
         self.audit = self.engine.audit
         self.ledger = self.engine.ledger
         self.plans = self.engine.plans
+        self.agent_graph = agent_graph
 
     @classmethod
     @contextmanager
@@ -87,6 +93,7 @@ class Approvals(AsyncApprovalsMixin):
         with open_persistence(settings, database_url=database_url, sqlite_path=sqlite_path) as p:
             kw.setdefault("plan_ttl_sec", settings.plan_ttl_sec)
             kw.setdefault("idempotency_ttl_sec", settings.idempotency_ttl_sec)
+            kw.setdefault("agent_graph", settings.agent_graph)
             yield cls(
                 client if client is not None else _LazyClient(settings),
                 policy=policy if policy is not None else _LazyPolicy(settings),
@@ -96,9 +103,29 @@ class Approvals(AsyncApprovalsMixin):
                 **kw,
             )
 
+    @classmethod
+    def from_settings(cls, settings: B24Settings | None = None, **kw: Any) -> Approvals:
+        """`Approvals.open(settings, **kw)` kept open for the life of the process (graph modules, servers)."""
+        return keep_open(cls.open(settings, **kw))
+
     @property
     def client(self) -> Any:
         return self.engine.client
+
+    def submit_calls(
+        self,
+        calls: Sequence[CallRequest],
+        *,
+        requested_by: str,
+        thread_id: str | None = None,
+        agent: dict[str, Any] | None = None,
+    ) -> list[CallSubmission]:
+        """Submit calls (e.g. an agent's or an MCP client's tool calls) as plans of `requested_by`.
+
+        Reads run at once (audited); writes become pending plans decided with `approve` / `reject` like any
+        other. See `submit_calls` for `agent` (resume the agent thread that asked) and `CallRequest.call_id`.
+        """
+        return submit_calls(self.engine, calls, requested_by=requested_by, thread_id=thread_id, agent=agent)
 
     # ------------------------------------------------------------------ submitting
     def _config(self, thread_id: str) -> dict[str, Any]:
@@ -375,7 +402,7 @@ class Approvals(AsyncApprovalsMixin):
                 reason="already_decided",
                 hint="see `b24 review show " + plan_id + "`",
             )
-        if plan.runner != "local":
+        if plan.runner not in ("local", "agent", "engine"):
             raise B24PlanError(
                 f"plan {plan_id} waits on LangGraph server thread {plan.thread_id}; decide it there",
                 plan_id=plan_id,
@@ -421,6 +448,10 @@ class Approvals(AsyncApprovalsMixin):
         )
 
     def _resume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
+        if plan.runner == "agent":
+            return self._resume_agent(plan, decision)
+        if plan.runner == "engine":
+            return self._run_in_engine(plan, decision)
         cfg = self._config(plan.thread_id)
         snap = self.graph.get_state(cfg)
         if not snap.interrupts and snap.next:
@@ -451,6 +482,9 @@ class Approvals(AsyncApprovalsMixin):
         row = self.plans.row(plan_id) or {}
         if plan.status == "pending":
             return SubmitResult("pending", plan.plan_id, plan.thread_id)
+        if plan.runner in ("agent", "engine") and plan.status not in FINAL:
+            decision = self.plans.load_decision(plan_id) or {"type": "approve", "ref": row.get("ref")}
+            return self._resume(plan, decision)
         snap = self.graph.get_state(self._config(plan.thread_id))
         if snap.interrupts and row.get("ref"):
             decision = self.plans.load_decision(plan_id) or {
@@ -527,6 +561,52 @@ class Approvals(AsyncApprovalsMixin):
             error=error,
         )
         return SubmitResult(_result_status(to), plan_id, plan.thread_id, result, error)
+
+    # ------------------------------------------------------------------ agent and engine plans
+    def _run_in_engine(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
+        """A plan with no graph thread (submitted with `submit_calls`): the engine applies and executes here."""
+        out = self.engine.apply_decision(plan, decision)
+        if out["status"] == "approved":
+            out = self.engine.execute(Plan.from_dict(out["plan"]))
+        if out["status"] == "conflict":
+            raise B24PlanError(
+                out.get("error") or "plan already decided", plan_id=plan.plan_id, reason="already_decided"
+            )
+        return SubmitResult(
+            _result_status(out["status"]), plan.plan_id, plan.thread_id, out.get("result"), out.get("error")
+        )
+
+    def _resume_agent(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:
+        """Resume the agent thread that asked: on its LangGraph server, through the configured agent graph, or
+        not at all (the decision waits in the store for `resume_decided`)."""
+        from ._resume import load_agent_graph, resume_decided, resume_on_server
+
+        info = plan.agent or {}
+        note = None
+        try:
+            if info.get("server_url") and info.get("assistant_id"):
+                resume_on_server(plan, decision)
+            elif self.agent_graph is not None:
+                if isinstance(self.agent_graph, str):
+                    self.agent_graph = load_agent_graph(
+                        self.agent_graph, checkpointer=self.checkpointer, store=None
+                    )
+                resume_decided(self.agent_graph, plan.thread_id, approvals=self)
+            else:
+                note = (
+                    f"decision recorded; it runs when agent thread {plan.thread_id} resumes "
+                    "(resume_decided(agent, thread_id), or set B24_AGENT_GRAPH for reviewers to resume it)"
+                )
+        except Exception as exc:  # noqa: BLE001 - the decision stands; report where the resume stopped
+            note = f"decision recorded; resuming agent thread {plan.thread_id} stopped: {type(exc).__name__}: {exc}"
+        final = self.plans.get(plan.plan_id)
+        status = (
+            final.status
+            if final.status in FINAL
+            else ("pending" if final.status == "pending" else "approved")
+        )
+        error = final.error if status in FINAL else note
+        return SubmitResult(status, final.plan_id, final.thread_id, final.result, error)  # type: ignore[arg-type]
 
 
 def _result_status(status: str) -> Any:

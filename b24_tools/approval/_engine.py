@@ -97,6 +97,13 @@ class Engine(ExecutionMixin):
         self.bulk_sample_size = bulk_sample_size
         self.on_stage = on_stage
 
+    @classmethod
+    def from_settings(cls, settings: Any = None, **kw: Any) -> Engine:
+        """An engine over the configured store, kept open for the life of the process (see `_settings_built`)."""
+        from ._settings_built import engine_from_settings
+
+        return engine_from_settings(settings, **kw)  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ validation
     def _spec(self, method: str) -> Any:
         try:
@@ -270,6 +277,7 @@ class Engine(ExecutionMixin):
             bulk=bulk,
             pack=getattr(spec, "pack", None),
             runner=request.get("runner") or "server",
+            agent=request.get("agent"),
         )
 
     def _gate_bulk(self, request: dict[str, Any], method: str, actor: str) -> Outcome:

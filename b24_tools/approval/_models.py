@@ -26,7 +26,15 @@ __all__ = [
 ]
 
 SubmitStatus = Literal[
-    "executed", "pending", "refused", "replayed", "rejected", "expired", "failed", "unknown_outcome"
+    "executed",
+    "pending",
+    "approved",  # decided; runs when the agent thread that asked resumes (`resume_decided`)
+    "refused",
+    "replayed",
+    "rejected",
+    "expired",
+    "failed",
+    "unknown_outcome",
 ]
 PlanStatus = Literal[
     "pending", "approved", "rejected", "expired", "executing", "executed", "failed", "unknown_outcome"
@@ -121,9 +129,8 @@ class Plan:
     bulk: dict[str, Any] | None = None
     evidence: dict[str, Any] | None = None
     pack: str | None = None
-    runner: str = (
-        "local"  # "local": resumed by Approvals; "server": a LangGraph server thread (resume via SDK)
-    )
+    runner: str = "local"  # "local": resumed by Approvals; "server": a LangGraph server thread (resume via SDK)  # "agent": a tool call of an agent thread (see `agent` and approval/_resume.py)
+    agent: dict[str, Any] | None = None  # {name, thread_id, tool_call_id, tool, server_url?, assistant_id?}
     decided_at: float | None = None
     updated_at: float = field(default_factory=time.time)
 

@@ -6,6 +6,8 @@
     b24 review edit PLAN_ID --params JSON     re-validated, re-checked, re-hashed, then executed
     b24 review reject PLAN_ID --reason TEXT
     b24 review recover                        finish plans whose process died after the decision
+    (an agent's plan resumes its agent thread: on its LangGraph server, through B24_AGENT_GRAPH, or it waits for
+    `resume_decided(agent, thread_id)` in the agent's process)
     b24 review resolve PLAN_ID --happened|--not-happened   settle an unknown_outcome plan
     b24 audit tail [-n 20] [--plan PLAN_ID]   b24 audit export [PATH] [--calls-only]
 
@@ -49,6 +51,7 @@ _EXIT_FOR = {
     "replayed": 0,
     "rejected": 0,
     "pending": EXIT_PENDING,
+    "approved": 0,  # an agent's plan: the decision is recorded; it runs when the agent thread resumes
     "expired": EXIT_REFUSED,
     "refused": EXIT_REFUSED,
     "failed": EXIT_API,
@@ -71,7 +74,10 @@ def _approvals(*, client: bool = False, emulator: bool = False) -> Iterator[Any]
     from ..approval._audit import audit_context
 
     settings = load_settings()
-    built = build_client(settings, emulator=emulator) if (client or emulator) else None
+    # the portal client is built on first use: deciding an agent's plan may only record the decision
+    built = (
+        build_client(settings, emulator=True) if emulator else (_LazyCliClient(settings) if client else None)
+    )
     try:
         # a write decided here leaves its row in the reference's audit file too, as one run by `b24 call`
         with audit_context(mirror=settings.audit_file), Approvals.open(settings, client=built) as approvals:
@@ -79,6 +85,24 @@ def _approvals(*, client: bool = False, emulator: bool = False) -> Iterator[Any]
     finally:
         if built is not None and hasattr(built, "close"):
             built.close()
+
+
+class _LazyCliClient:
+    """`build_client(settings)` on first use (its error names the settings to set, or --emulator)."""
+
+    def __init__(self, settings: Any) -> None:
+        self._settings, self._client = settings, None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._client is None:
+            self._client = build_client(self._settings)
+        return getattr(self._client, name)
+
+    def close(self) -> None:
+        if self._client is not None and hasattr(self._client, "close"):
+            self._client.close()
 
 
 def _ago(ts: float | None) -> str:

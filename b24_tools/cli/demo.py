@@ -1,4 +1,4 @@
-"""`make demo` / `python -m b24_tools.cli.demo`: three reference scenarios on the embedded defaults.
+"""`make demo` / `python -m b24_tools.cli.demo`: four scenarios on the embedded defaults.
 
 Starts the emulator in process with seed data, opens the real approval graph on SQLite under a fresh
 `.runtime/demo/<stamp>/`, and runs:
@@ -7,11 +7,13 @@ Starts the emulator in process with seed data, opens the real approval graph on 
    approved → executed once (a second approval finds the plan decided; the emulator holds exactly one lead)
    → audit;
 2. the daily list of deals without active tasks — reads only, no review;
-3. a guarded batch update for operational cleanup — one plan; the reviewer edits one value, then approves.
+3. a guarded batch update for operational cleanup — one plan; the reviewer edits one value, then approves;
+4. an agent (`create_agent` + `B24ApprovalMiddleware`, a scripted chat model): its read runs at once, its write
+   pauses as a plan, a reviewer approves it with `b24 review approve` in another process, and the agent thread
+   resumes (`resume_decided`) and reports the new lead's ID.
 
 It ends with the audit trail and the command to inspect it. With `B24_MODEL` and the provider's API key set,
-scenario 1 is driven by a real model through `graphs/agent.py`; otherwise the toolkit's tool is called directly.
-No portal and no keys are needed.
+scenario 4 is driven by that model. No portal and no keys are needed.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["main", "run_demo", "WEB_FORM_PAYLOAD"]
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from pydantic import Field
+
+__all__ = ["main", "run_demo", "ScriptedChatModel", "WEB_FORM_PAYLOAD"]
 
 WEB_FORM_PAYLOAD: dict[str, Any] = {
     "submission_id": "wf-2026-11-25-0042",
@@ -145,38 +150,20 @@ def _readable(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def scenario_lead_from_form(
-    out: _Out,
-    emu: Any,
-    client: Any,
-    approvals: Any,
-    *,
-    model: str | None,
-    settings: Any = None,
-    chat_model: Any = None,
-) -> dict[str, Any]:
+def scenario_lead_from_form(out: _Out, emu: Any, client: Any, approvals: Any) -> dict[str, Any]:
     out.h("1 · Lead from a web-form payload (write → review → executed once)")
     out.p("Web-form payload received:")
     out.json(WEB_FORM_PAYLOAD)
     params = lead_params_from_form(WEB_FORM_PAYLOAD)
-    plan_id: str | None = None
-    if model or chat_model is not None:
-        out.p(f"Agent ({model or type(chat_model).__name__}) works on it through graphs/agent.py …")
-        done = _agent_scenario(out, emu, client, settings, chat_model=chat_model)
-        if done is not None:
-            return done
-    if plan_id is None:
-        from ..toolkits import B24Toolkit
+    from ..toolkits import B24Toolkit
 
-        tools = {t.name: t for t in B24Toolkit(client, packs=("core",), approvals=approvals).get_tools()}
-        tool = next(t for t in tools.values() if (t.metadata or {}).get("method") == "crm.lead.add")
-        out.p(
-            f"The agent's tool [bold]{tool.name}[/] is called with the mapped fields (no model configured):"
-        )
-        answer = tool.invoke(params)
-        out.p(f"  tool answered: [yellow]{str(answer)[:200]}[/]")
-        pending = approvals.list_pending(method="crm.lead.add")
-        plan_id = pending[-1].plan_id
+    tools = {t.name: t for t in B24Toolkit(client, packs=("core",), approvals=approvals).get_tools()}
+    tool = next(t for t in tools.values() if (t.metadata or {}).get("method") == "crm.lead.add")
+    out.p(f"The toolkit's tool [bold]{tool.name}[/] is called with the mapped fields:")
+    answer = tool.invoke(params)
+    out.p(f"  tool answered: [yellow]{str(answer)[:200]}[/]")
+    pending = approvals.list_pending(method="crm.lead.add")
+    plan_id = pending[-1].plan_id
     before = emu.count("lead")
     _reviewer_view(out, approvals, plan_id)
     out.p(f"Leads in the portal before approval: {before}")
@@ -222,69 +209,148 @@ def _approve_again(approvals: Any, plan_id: str) -> str:
     return f"{res.status}" + (f" ({res.error})" if getattr(res, "error", None) else "")
 
 
-def _load_agent_module() -> Any:
-    import importlib.util
+class ScriptedChatModel(GenericFakeChatModel):
+    """A chat model with no keys: asks for `tool_calls` first, then reports what the tools answered.
 
-    path = Path(__file__).resolve().parent.parent.parent / "graphs" / "agent.py"
-    spec = importlib.util.spec_from_file_location("b24_demo_agent", path)
-    if spec is None or spec.loader is None or not path.exists():
-        raise FileNotFoundError(f"{path} (graphs/ ships with the repository, not the wheel)")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    `bind_tools` returns the model itself (the tool calls are scripted); after a tool result it replies
+    "Done. <tool answer>", so a resumed thread in any process reports the result it got (e.g. the new ID).
+    """
+
+    tool_calls: list[dict[str, Any]] = Field(default_factory=list)
+    messages: Any = Field(default_factory=lambda: iter(()))
+
+    def bind_tools(self, tools: Any, *, tool_choice: Any = None, **kw: Any) -> ScriptedChatModel:
+        return self
+
+    def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        from langchain_core.messages import AIMessage, ToolMessage
+        from langchain_core.outputs import ChatGeneration, ChatResult
+
+        results = []
+        for message in reversed(messages):
+            if not isinstance(message, ToolMessage):
+                break
+            results.append(str(message.content).splitlines()[0] if message.content else "")
+        if results:
+            reply = AIMessage(content="Done. " + " | ".join(reversed(results)))
+        else:
+            reply = AIMessage(content="", tool_calls=[{**c, "type": "tool_call"} for c in self.tool_calls])
+        return ChatResult(generations=[ChatGeneration(message=reply)])
 
 
-def _agent_scenario(
-    out: _Out, emu: Any, client: Any, settings: Any, *, chat_model: Any
-) -> dict[str, Any] | None:
-    """Scenario 1 with a chat model: graphs/agent.py pauses at the write (HITL interrupt), the reviewer approves,
-    the run resumes from the checkpoint and the tool executes once. None → fall back to the direct tool call."""
-    from langchain_core.messages import HumanMessage
-    from langgraph.types import Command
-
-    try:
-        mod = _load_agent_module()
-    except Exception as exc:  # no graphs/ (installed wheel) or it failed to import
-        out.p(f"(agent unavailable: {type(exc).__name__}: {exc}; using the direct tool call)")
-        return None
-    prompt = (
-        "A web-form submission arrived. Create ONE lead for it with crm_lead_add, copying the contact data and "
-        "putting the source metadata into SOURCE_ID=WEB, SOURCE_DESCRIPTION, UTM_* fields, "
-        "ORIGINATOR_ID='webform' and ORIGIN_ID=<submission_id>. Payload: " + json.dumps(WEB_FORM_PAYLOAD)
-    )
-    config = {"configurable": {"thread_id": "demo-web-form-lead"}}
-    kw: dict[str, Any] = {"client": client, "packs": ("core",)}
+def _agent_model(model: str | None, chat_model: Any) -> Any:
     if chat_model is not None:
-        kw["model"] = chat_model
-    before = emu.count("lead")
-    reviews = 0
-    try:
-        with mod.open_agent(settings, **kw) as agent:
-            state = agent.invoke({"messages": [HumanMessage(prompt)]}, config, durability="sync")
-            while state.get("__interrupt__") and reviews < 5:
-                reviews += 1
-                request = state["__interrupt__"][0].value
-                out.p("[bold]What the reviewer sees[/] (the agent's paused tool call):")
-                for action in request.get("action_requests", []):
-                    out.p(f"  {action.get('name')}")
-                    out.json(action.get("args"))
-                out.p(f"Leads in the portal before approval: {emu.count('lead')}")
-                decisions = [{"type": "approve"} for _ in request.get("action_requests", [])]
-                state = agent.invoke(Command(resume={"decisions": decisions}), config, durability="sync")
-                out.p("[green]approved by demo-reviewer → the run resumed from its checkpoint[/]")
-            final = state["messages"][-1].content if state.get("messages") else ""
-    except Exception as exc:  # a model hiccup must not sink the demo
-        out.p(f"(agent run failed: {type(exc).__name__}: {exc}; using the direct tool call)")
-        return None
-    out.p(f"Agent: {str(final)[:300]}")
-    leads = [r for r in emu.records("lead") if str(r.get("ORIGIN_ID")) == WEB_FORM_PAYLOAD["submission_id"]]
-    out.p(f"Leads with ORIGIN_ID={WEB_FORM_PAYLOAD['submission_id']}: {len(leads)}; leads before: {before}")
+        return chat_model
+    if model:
+        from .._settings import B24Settings
+        from ..approval._agent import load_model
+
+        return load_model(B24Settings(model=model))
+    fields = {
+        "TITLE": f"Follow-up call: {WEB_FORM_PAYLOAD['company']}",
+        "NAME": WEB_FORM_PAYLOAD["first_name"],
+        "LAST_NAME": WEB_FORM_PAYLOAD["last_name"],
+        "SOURCE_ID": "WEB",
+        "COMMENTS": "Asked for 40 units by March; call back this week.",
+    }
+    return ScriptedChatModel(
+        tool_calls=[
+            {
+                "name": "crm_lead_list",
+                "args": {"filter": {"%TITLE": "Acme"}, "select": ["ID", "TITLE"]},
+                "id": "r1",
+            },
+            {"name": "crm_lead_add", "args": {"fields": fields}, "id": "w1"},
+        ]
+    )
+
+
+def _cli(args: list[str], env: dict[str, str]) -> Any:
+    import subprocess
+
+    return subprocess.run(
+        [sys.executable, "-m", "b24_tools.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def scenario_agent(
+    out: _Out, emu: Any, client: Any, approvals: Any, settings: Any, *, model: str | None, chat_model: Any
+) -> dict[str, Any]:
+    """An agent (B24ApprovalMiddleware) asks to write: its thread pauses at a plan, a reviewer approves it from
+    the CLI in another process, and the thread resumes with the new record's ID."""
+    from langchain_core.messages import HumanMessage
+
+    from ..approval import resume_decided
+    from ..approval._agent import open_agent
+
+    out.h("4 · Agent: the write pauses, a reviewer approves from the CLI, the thread resumes")
+    agent_model = _agent_model(model, chat_model)
+    out.p(
+        f"model: {type(agent_model).__name__} (scripted, no keys)"
+        if chat_model is None and not model
+        else f"model: {model or type(agent_model).__name__}"
+    )
+    thread = "demo-agent-" + time.strftime("%H%M%S")
+    config = {"configurable": {"thread_id": thread}}
+    prompt = (
+        "Jane Doe from Acme Robotics wants 40 units by March. If there is no lead for Acme yet, create one "
+        "so sales calls her back. Payload: " + json.dumps(WEB_FORM_PAYLOAD)
+    )
+    with open_agent(settings, model=agent_model, client=client, packs=("core",)) as agent:
+        state = agent.invoke({"messages": [HumanMessage(prompt)]}, config, version="v2", durability="sync")
+        for msg in state.value.get("messages", []):
+            if getattr(msg, "type", "") == "tool":
+                out.p(f"  read ran at once: [italic]{msg.name}[/] → {str(msg.content).splitlines()[0][:90]}")
+        if not state.interrupts:
+            out.p(f"Agent: {state.value['messages'][-1].content}")
+            return {"thread_id": thread, "paused": False}
+        request = state.interrupts[0].value
+        action = request["action_requests"][0]
+        plan_id = action["plan_id"]
+        out.p(
+            f"[bold]The agent thread paused[/] at {action['name']} → plan [bold]{plan_id}[/] (a HITLRequest interrupt)"
+        )
+        plan = approvals.get_plan(plan_id)
+        out.p(f"  {plan.summary}")
+        out.p(
+            f"  requested_by: {plan.requested_by}   status: {plan.status}   leads in the portal: {emu.count('lead')}"
+        )
+        env = {"B24_SQLITE_PATH": str(settings.sqlite_path), "B24_RUNTIME_DIR": str(settings.runtime_dir)}
+        out.p(f"Reviewer, in another process: [bold]b24 review approve {plan_id} --reviewer demo-reviewer[/]")
+        cli = _cli(["review", "approve", plan_id, "--reviewer", "demo-reviewer", "--json"], env)
+        decided = json.loads(cli.stdout or "{}") if cli.stdout.strip().startswith("{") else {}
+        out.p(
+            f"  exit {cli.returncode}: {decided.get('status', cli.stderr.strip()[-200:])} — {decided.get('error') or ''}"
+        )
+        done = resume_decided(agent, thread, approvals=approvals)
+        final = done.value["messages"][-1].content if done is not None else "(not resumed)"
+    out.p(f"The thread resumed: [green]Agent: {final}[/]")
+    after = approvals.get_plan(plan_id)
+    title = (after.params.get("fields") or {}).get("TITLE")
+    same = emu.count("lead", TITLE=title) if title else 0
+    out.p(
+        f"plan {plan_id}: {after.status} by {after.decided_by}; new lead ID {after.result}; "
+        f"leads titled {title!r}: {same} (exactly once)"
+    )
+    out.table(
+        "audit of the agent's plan",
+        ["event", "actor", "outcome"],
+        [[e.get("event"), e.get("actor"), e.get("outcome")] for e in approvals.audit.events(plan_id=plan_id)],
+    )
     return {
-        "plan_id": config["configurable"]["thread_id"],
-        "lead_id": leads[0]["ID"] if leads else None,
-        "leads_with_origin": len(leads),
-        "second_approval": f"refused (reviews: {reviews}; the thread is finished)",
-        "agent": True,
+        "thread_id": thread,
+        "paused": True,
+        "plan_id": plan_id,
+        "cli_exit": cli.returncode,
+        "cli_status": decided.get("status"),
+        "status": after.status,
+        "lead_id": after.result,
+        "final": final,
+        "records_with_title": same,
     }
 
 
@@ -420,11 +486,12 @@ def run_demo(
     policy = Policy(packs=("core",), allowlist=(), allow_unlisted=False, require_plan=False)
     summary: dict[str, Any] = {"run_dir": str(run_dir)}
     with Approvals.open(settings, client=client, policy=policy) as approvals:
-        summary["lead"] = scenario_lead_from_form(
-            out, emu, client, approvals, model=model, settings=settings, chat_model=chat_model
-        )
+        summary["lead"] = scenario_lead_from_form(out, emu, client, approvals)
         summary["deals_without_tasks"] = scenario_deals_without_tasks(out, client)
         summary["batch"] = scenario_guarded_batch(out, emu, client, approvals)
+        summary["agent"] = scenario_agent(
+            out, emu, client, approvals, settings, model=model, chat_model=chat_model
+        )
         out.h("Audit trail")
         events = approvals.audit.events()
         out.table(

@@ -76,6 +76,14 @@ def serve_command(
         ),
     ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    graph: Annotated[
+        str | None,
+        typer.Option(
+            "--graph",
+            help="Agent graph to resume after deciding an agent's plan (module:attr or path.py:attr; "
+            "default B24_AGENT_GRAPH).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the reviewer inbox: pending plans across threads; approve, edit or reject in a browser.
 
@@ -88,6 +96,8 @@ def serve_command(
     from . import create_app  # says which extra to install when the server packages are missing
 
     settings = B24Settings()
+    if graph:
+        settings.agent_graph = graph
     if not _set(settings.reviewer_token) and not _set(settings.reviewer_password_hash):
         token = secrets.token_urlsafe(24)
         settings.reviewer_token = SecretStr(token)

@@ -167,6 +167,11 @@ class CallMethodTool(_DiscoveryTool):
             params = spec.validate_params(params)
         return normalize_method(method), params  # send exactly the name the policy checked
 
+    def b24_request(self, args: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The (method, params) this call would send (policy-checked and validated, no I/O)."""
+        parsed = CallArgs.model_validate(dict(args))
+        return self._prepare(parsed.method, parsed.params)
+
     def _do(self, method: str, params: dict[str, Any] | None = None, **_: Any) -> tuple[str, Any]:
         name, p = self._prepare(method, params)
         return outcome_to_content(self.runtime.call(name, p))

@@ -54,6 +54,9 @@ def render_result(
     result = redact(result)
     if method == "batch" and isinstance(result, Mapping) and "result" in result:
         return _render_batch(result)
+    if method == "batch" and isinstance(result, Mapping) and "results" in result:  # as the engine records it
+        errors = {k: {"error": "", "error_description": v} for k, v in (result.get("errors") or {}).items()}
+        return _render_batch({"result": result.get("results") or {}, "result_error": errors})
     key, rows = _split_list(result)
     if rows is not None:
         shown = rows[:MAX_ITEMS]

@@ -1,11 +1,19 @@
-"""What every tool of a toolkit shares: the client, the policy, the optional approvals, and how to call."""
+"""What every tool of a toolkit shares: the client, the policy, the approvals, and how to call.
+
+Reads go to the client at once. Writes and deletes never reach the client from here: they are submitted to the
+approval engine (`approvals=`, or the default store from settings, as `Approvals.open()` opens it) and wait for a
+human as a pending plan. `confirm_write=True` / `confirm_destructive=True` are the explicit opt-in to run them
+without a reviewer — still through the engine (ledger claim, origin marker, audit), never around it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import inspect
 import threading
 from collections.abc import Coroutine, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +33,23 @@ class _LoopThread:
 
     def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+
+class _SyncBridge:
+    """An async client seen synchronously by the engine (its calls run on the toolkit's private loop)."""
+
+    def __init__(self, client: Any, loop: _LoopThread) -> None:
+        self._client, self._loop = client, loop
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if not inspect.iscoroutinefunction(attr):
+            return attr
+
+        def call(*args: Any, **kw: Any) -> Any:
+            return self._loop.run(attr(*args, **kw))
+
+        return call
 
 
 @dataclass
@@ -47,16 +72,19 @@ class Runtime:
         policy: Policy,
         approvals: Any = None,
         *,
-        confirm_write: bool = True,
-        confirm_destructive: bool = True,
+        confirm_write: bool = False,
+        confirm_destructive: bool = False,
+        settings: Any = None,
     ) -> None:
         self.client = client
         self.policy = policy
         self.approvals = approvals
         self.confirm_write = confirm_write
         self.confirm_destructive = confirm_destructive
+        self.settings = settings
         self._loop: _LoopThread | None = None
         self._lock = threading.Lock()
+        self._stack: ExitStack | None = None
 
     def __repr__(self) -> str:
         return f"Runtime(client={type(self.client).__name__}, policy={self.policy!r}, approvals={self.approvals is not None})"
@@ -69,27 +97,42 @@ class Runtime:
     # -------------------------------------------------------------------------------------------- gate
 
     def gate(self, method: str, params: Mapping[str, Any]) -> Assessment:
-        """Policy first (never any I/O before it). With approvals, writes skip the confirm gates: review is the gate."""
-        if self.approvals is not None:
-            a = self.policy.assess(method, params)
-            if a.refusal is not None:
-                raise a.refusal
-            return a
-        return self.policy.check(
-            method,
-            params,
-            confirm_write=self.confirm_write,
-            confirm_destructive=self.confirm_destructive,
-        )
+        """Policy first (never any I/O before it): packs, allowlist, batch inner commands. Risk is by arguments."""
+        a = self.policy.assess(method, params)
+        if a.refusal is not None:
+            raise a.refusal
+        return a
 
-    def _needs_review(self, a: Assessment) -> bool:
-        return self.approvals is not None and a.risk in ("write", "destructive")
+    def writes_to(self) -> Any:
+        """Where writes go: `approvals=`, else the default store from settings (opened once, closed at exit)."""
+        if self.approvals is not None:
+            return self.approvals
+        with self._lock:
+            if self.approvals is None:
+                from ..approval import Approvals
+
+                client = self.client
+                if client is not None and self.is_async:
+                    client = _SyncBridge(client, self._loop_thread_unlocked())
+                stack = ExitStack()
+                self.approvals = stack.enter_context(
+                    Approvals.open(self.settings, client=client, policy=self.policy)
+                )
+                self._stack = stack
+                atexit.register(stack.close)
+            return self.approvals
+
+    def close(self) -> None:
+        """Close the default store this runtime opened (if any)."""
+        if self._stack is not None:
+            self._stack.close()
+            self._stack, self.approvals = None, None
 
     # -------------------------------------------------------------------------------------------- calls
 
     def call(self, method: str, params: dict[str, Any]) -> CallOutcome:
         a = self.gate(method, params)
-        if self._needs_review(a):
+        if a.risk != "read":
             return CallOutcome(method, params, a, pending=self._submit(method, params))
         if self.client is None:
             raise B24PolicyError(
@@ -103,10 +146,11 @@ class Runtime:
 
     async def acall(self, method: str, params: dict[str, Any]) -> CallOutcome:
         a = self.gate(method, params)
-        if self._needs_review(a):
-            submit = getattr(self.approvals, "asubmit", None)
+        if a.risk != "read":
+            # the caller's own async approvals, if any (the default store is opened synchronously)
+            submit = getattr(self.approvals, "asubmit", None) if self._stack is None else None
             if submit is not None and inspect.iscoroutinefunction(submit):
-                pending = await submit(method, params, requested_by="agent")
+                pending = await submit(method, params, requested_by="agent", **self._confirmations())
             else:
                 pending = await asyncio.to_thread(self._submit, method, params)
             return CallOutcome(method, params, a, pending=pending)
@@ -120,11 +164,22 @@ class Runtime:
             method, params, a, response=await asyncio.to_thread(self.client.call, method, params)
         )
 
+    def _confirmations(self) -> dict[str, bool]:
+        out = {}
+        if self.confirm_write:
+            out["confirm_write"] = True
+        if self.confirm_destructive:
+            out["confirm_destructive"] = True
+        return out
+
     def _submit(self, method: str, params: dict[str, Any]) -> Any:
-        return self.approvals.submit(method, params, requested_by="agent")
+        return self.writes_to().submit(method, params, requested_by="agent", **self._confirmations())
 
     def _loop_thread(self) -> _LoopThread:
         with self._lock:
-            if self._loop is None:
-                self._loop = _LoopThread()
-            return self._loop
+            return self._loop_thread_unlocked()
+
+    def _loop_thread_unlocked(self) -> _LoopThread:
+        if self._loop is None:
+            self._loop = _LoopThread()
+        return self._loop

@@ -58,7 +58,8 @@ def outcome_to_content(outcome: CallOutcome) -> tuple[str, dict[str, Any]]:
         if status == "pending":
             text = (
                 f"Pending human review: plan_id={plan_id}. The {outcome.assessment.risk} call {outcome.method} "
-                "runs once a reviewer approves it. Do not retry it; tell the user it awaits approval."
+                "was NOT run: a human must approve it first (b24 review approve, or the reviewer inbox). "
+                "Do not retry it; tell the user it awaits approval."
             )
         elif status in ("executed", "replayed"):
             text = render_result(outcome.method, getattr(res, "result", None))
@@ -89,8 +90,10 @@ def _handle_validation_error(exc: ValidationError) -> str:
 class B24MethodTool(StructuredTool):
     """A typed tool for one Bitrix24 method, built from its catalog entry.
 
-    Policy-checked before any I/O; with `approvals`, writes become plans for review. Returns compact text for
-    the model and the full answer as the artifact; Bitrix24 errors come back as text with the code and a hint.
+    Policy-checked before any I/O. Reads run; writes become plans for review (in `approvals`, or the default
+    store) and run only after a human approves — or at once through the engine with the toolkit's explicit
+    `confirm_write` / `confirm_destructive` opt-in. Returns compact text for the model and the full answer as the
+    artifact; Bitrix24 errors come back as text with the code and a hint.
     """
 
     spec: Annotated[MethodSpec, SkipValidation]
@@ -117,6 +120,17 @@ class B24MethodTool(StructuredTool):
             handle_tool_error=True,
             handle_validation_error=_handle_validation_error,
         )
+
+    def b24_request(self, args: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The (method, params) a tool call with these model-given `args` would send (validated, no I/O).
+
+        Used by `B24ApprovalMiddleware` to assess the call by its arguments and plan it; raises on bad input.
+        """
+        model = self.spec.params_model
+        if model is None:
+            return self.spec.name, self.spec.validate_params(dict(args))
+        parsed = model.model_validate(dict(args))
+        return self.spec.name, self._params({n: getattr(parsed, n) for n in parsed.model_fields_set})
 
     def _params(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         kwargs.pop("run_manager", None)

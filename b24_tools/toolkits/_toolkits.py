@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from langchain_core.tools import BaseTool, BaseToolkit
@@ -36,10 +36,15 @@ __all__ = [
 class B24Toolkit(BaseToolkit):
     """Typed Bitrix24 tools for the enabled packs, plus the discovery trio for the long tail.
 
-    WARNING: these tools can create, change and delete data in the portal the client points at. Write and
-    destructive tools carry `tool.metadata["risk"]`; put `HumanInTheLoopMiddleware(interrupt_on=
-    interrupt_on_config(tools))` in front of them, or pass `approvals=` so they submit plans for review
-    instead of executing. Every call passes the policy gate (packs, allowlist, batch inner commands) first.
+    Safe by default: reads run; a write or delete (including a `batch` or `b24_call_method` whose arguments carry
+    one) never executes from a tool. It becomes a pending plan in `approvals` (or, without it, in the default
+    store that `Approvals.open()` opens from settings) and the model is told the plan id and that a human must
+    approve it. For agents, put `B24ApprovalMiddleware` in front of the tools: the agent thread then pauses at the
+    write and resumes with the result once a reviewer decides.
+
+    WARNING: `confirm_write=True` / `confirm_destructive=True` let the model create, change (and delete) data in
+    the portal with no human review. They still run through the approval engine (idempotency ledger, origin
+    marker, audit), but nobody looks first. Use them only for trusted, scripted callers.
 
         tools = B24Toolkit(client, packs=("core", "comms")).get_tools()
     """
@@ -53,10 +58,13 @@ class B24Toolkit(BaseToolkit):
     approvals: Any = None
     require_plan: bool = False
     discovery: bool = True
-    confirm_write: bool = Field(True, description="False: write tools refuse instead of executing")
-    confirm_destructive: bool = Field(
-        True, description="False: destructive tools refuse instead of executing"
+    confirm_write: bool = Field(
+        False, description="True: writes execute with no human review (through the engine). Unsafe opt-in."
     )
+    confirm_destructive: bool = Field(
+        False, description="True: deletes execute with no human review (through the engine). Unsafe opt-in."
+    )
+    settings: Any = Field(default=None, description="B24Settings for the default store (else from env)")
     policy: Policy | None = Field(
         default=None, description="overrides packs/allowlist/allow_unlisted/require_plan"
     )
@@ -89,6 +97,7 @@ class B24Toolkit(BaseToolkit):
             approvals=self.approvals,
             confirm_write=self.confirm_write,
             confirm_destructive=self.confirm_destructive,
+            settings=self.settings,
         )
 
     def _tool_packs(self, policy: Policy) -> tuple[str, ...]:
@@ -164,15 +173,17 @@ TOOLKITS: dict[str, type[B24Toolkit]] = {
 assert tuple(TOOLKITS) == PACKS
 
 
-def _call_method_needs_review(tools: Sequence[BaseTool]) -> Any:
-    call_tool = next((t for t in tools if t.name == "b24_call_method"), None)
-    policy = getattr(getattr(call_tool, "runtime", None), "policy", None) or Policy(allow_unlisted=True)
+def _needs_review_by_args(tool: BaseTool) -> Any:
+    """`when` for a tool whose arguments decide its risk (`batch`, `b24_call_method`): assessed per call."""
+    policy = getattr(getattr(tool, "runtime", None), "policy", None) or Policy(allow_unlisted=True)
 
     def when(request: Any) -> bool:
         call = getattr(request, "tool_call", None) or {}
         args = call.get("args", {}) if isinstance(call, dict) else {}
         try:
-            return policy.assess(str(args.get("method", "")), args.get("params") or {}).risk != "read"
+            if tool.name == "b24_call_method":
+                return policy.assess(str(args.get("method", "")), args.get("params") or {}).risk != "read"
+            return policy.assess("batch", args).risk != "read"
         except Exception:  # noqa: BLE001 - anything unreadable goes to a human
             return True
 
@@ -190,18 +201,20 @@ def _describe(tool_call: Any, state: Any = None, runtime: Any = None) -> str:
 
 
 def interrupt_on_config(tools: Iterable[BaseTool], *, edit_writes: bool = True) -> dict[str, Any]:
-    """The `interrupt_on` mapping for `HumanInTheLoopMiddleware`: writes approve/edit/reject, destructive
-    approve/reject, reads not gated. `b24_call_method` is gated per call by the risk of the method it calls."""
+    """The `interrupt_on` mapping for LangChain's `HumanInTheLoopMiddleware`: writes approve/edit/reject,
+    destructive approve/reject, reads not gated; `batch` and `b24_call_method` are gated per call by the risk of
+    their arguments. Prefer `B24ApprovalMiddleware`: with the stock middleware an approved call runs in the tool,
+    which (safe default) only files a plan unless the toolkit opted into `confirm_write` / `confirm_destructive`."""
     tools = list(tools)
     out: dict[str, Any] = {}
     for tool in tools:
         meta = tool.metadata or {}
         risk = meta.get("risk")
-        if tool.name == "b24_call_method":
+        if tool.name == "b24_call_method" or meta.get("method") == "batch":
             out[tool.name] = {
                 "allowed_decisions": ["approve", "reject"],
                 "description": _describe,
-                "when": _call_method_needs_review(tools),
+                "when": _needs_review_by_args(tool),
             }
         elif risk == "write":
             decisions = ["approve", "edit", "reject"] if edit_writes else ["approve", "reject"]

@@ -1,10 +1,10 @@
-"""`make demo` (python -m b24_tools.cli.demo): three scenarios through the real approval graph, no keys needed."""
+"""`make demo` (python -m b24_tools.cli.demo): four scenarios through the real approval engine, no keys needed."""
 
 from __future__ import annotations
 
 import json
 
-from b24_tools.cli.demo import WEB_FORM_PAYLOAD, run_demo
+from b24_tools.cli.demo import run_demo
 
 
 def test_the_demo_runs_all_three_scenarios_on_a_fresh_directory(tmp_path, monkeypatch):
@@ -30,32 +30,19 @@ def test_b24_demo_is_the_same_run(b24):
     assert "Audit trail" in r.stdout and "b24 audit tail" in r.stdout
 
 
-def test_with_a_chat_model_scenario_one_runs_through_the_agent_graph(tmp_path, monkeypatch):
-    """The B24_MODEL path, with a scripted model: the agent pauses at crm_lead_add, is approved, resumes once."""
-    from typing import Any
-
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
-    from b24_tools.cli.demo import lead_params_from_form
-
-    class ScriptedModel(GenericFakeChatModel):
-        def bind_tools(self, tools: Any, **kw: Any) -> Any:
-            return self
-
-    script = iter(
-        [
-            AIMessage(
-                content="",
-                tool_calls=[
-                    {"name": "crm_lead_add", "args": lead_params_from_form(WEB_FORM_PAYLOAD), "id": "call-1"}
-                ],
-            ),
-            AIMessage(content="The lead is created with its source metadata."),
-        ]
-    )
+def test_the_agent_scenario_pauses_is_approved_from_the_cli_in_another_process_and_resumes(
+    tmp_path, monkeypatch
+):
+    """Scenario 4: the scripted agent's read runs, its write pauses as a plan, `b24 review approve` in a
+    subprocess records the decision, and `resume_decided` brings the thread back with the new lead's ID."""
+    monkeypatch.delenv("B24_MODEL", raising=False)
     monkeypatch.chdir(tmp_path)
-    summary = run_demo(tmp_path / "demo", quiet=True, chat_model=ScriptedModel(messages=script))
-    assert summary["lead"].get("agent") is True
-    assert summary["lead"]["leads_with_origin"] == 1
-    assert summary["batch"]["status"] == "executed"
+    summary = run_demo(tmp_path / "demo", quiet=True)
+    agent = summary["agent"]
+    assert agent["paused"] is True and agent["cli_exit"] == 0 and agent["cli_status"] == "approved"
+    assert agent["status"] == "executed" and agent["records_with_title"] == 1
+    assert f"crm.lead.add: {agent['lead_id']}" in agent["final"] and agent["plan_id"] in agent["final"]
+    audit = [json.loads(x) for x in (tmp_path / summary["run_dir"] / "audit.jsonl").read_text().splitlines()]
+    mine = [(a["event"], a["outcome"]) for a in audit if a["plan_id"] == agent["plan_id"]]
+    assert mine == [("plan", "pending"), ("decision", "approved"), ("call", "sent"), ("result", "ok")]
+    assert any(a["event"] == "read" and a["actor"] == f"b24-agent:{agent['thread_id']}" for a in audit)

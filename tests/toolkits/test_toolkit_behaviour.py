@@ -63,6 +63,11 @@ class FakeApprovals:
         return Submitted("pending", f"plan-{len(self.submitted)}")
 
 
+def _writes(client: RecordingClient) -> list[str]:
+    """The methods called that write (reads such as the field-code check's crm.lead.fields left out)."""
+    return [m for m, _ in client.calls if not m.endswith((".fields", ".get", ".list"))]
+
+
 def _tools(toolkit) -> dict[str, Any]:
     return {t.name: t for t in toolkit.get_tools()}
 
@@ -127,7 +132,8 @@ def test_interrupt_config_gates_writes_and_deletes_only():
     assert callable(cfg["b24_call_method"]["when"])
     for tool in tools:
         risk = tool.metadata["risk"]
-        assert (cfg[tool.name] is False) == (risk == "read" and tool.name != "b24_call_method")
+        by_args = tool.name in ("b24_call_method", "batch")  # gated per call by the risk of the arguments
+        assert (cfg[tool.name] is False) == (risk == "read" and not by_args)
     HumanInTheLoopMiddleware(interrupt_on=cfg)  # accepted as is
     assert interrupt_on_config(tools, edit_writes=False)["crm_lead_add"]["allowed_decisions"] == [
         "approve",
@@ -162,17 +168,47 @@ def test_a_read_returns_compact_text_and_the_full_answer_as_artifact():
     assert client.calls == [("crm.lead.list", {"select": ["ID", "TITLE"]})]
 
 
-def test_a_write_executes_when_no_approvals_are_given():
+def test_without_approvals_a_write_becomes_a_plan_in_the_default_store_and_never_runs(tmp_path):
+    from b24_tools import Approvals, B24Settings
+
     client = RecordingClient(42)
-    out = _tools(CoreToolkit(client))["crm_lead_add"].invoke({"fields": {"TITLE": "x"}})
-    # the field-code check reads the portal's lead fields first (a read), then the write runs once
-    assert out == "crm.lead.add: 42"
-    assert client.calls == [("crm.lead.fields", {}), ("crm.lead.add", {"fields": {"TITLE": "x"}})]
+    settings = B24Settings(_env_file=None, sqlite_path=tmp_path / "b24.sqlite")
+    tools = _tools(CoreToolkit(client, settings=settings))
+    out = tools["crm_lead_add"].invoke({"fields": {"TITLE": "x"}})
+    deleted = tools["crm_lead_delete"].invoke({"id": 2})
+    assert out.startswith("Pending human review: plan_id=pl_") and "a human must approve" in out
+    # the field-code check may read the portal's lead fields; nothing is written
+    assert "NOT run" in deleted and _writes(client) == []
+    with Approvals.open(settings, client=client) as approvals:  # a reviewer sees both
+        pending = {p.method: p for p in approvals.list_pending()}
+        assert set(pending) == {"crm.lead.add", "crm.lead.delete"}
+        assert pending["crm.lead.delete"].plan_id in deleted
+        assert approvals.approve(pending["crm.lead.add"].plan_id, reviewer="rev").status == "executed"
+    assert _writes(client) == ["crm.lead.add"]  # executed by the engine, once, after review
+
+
+def test_confirm_write_opt_in_executes_through_the_engine_and_confirm_destructive_for_deletes(tmp_path):
+    from b24_tools import Approvals, B24Settings
+
+    client = RecordingClient(42)
+    settings = B24Settings(_env_file=None, sqlite_path=tmp_path / "b24.sqlite")
+    tools = _tools(CoreToolkit(client, settings=settings, confirm_write=True))
+    assert tools["crm_lead_add"].invoke({"fields": {"TITLE": "x"}}) == "crm.lead.add: 42"
+    assert "NOT run" in tools["crm_lead_delete"].invoke({"id": 2})  # a delete needs its own opt-in
+    assert _writes(client) == ["crm.lead.add"]
+    [added] = [p for m, p in client.calls if m == "crm.lead.add"]
+    assert added["fields"]["TITLE"] == "x" and added["fields"]["ORIGIN_ID"]
+    everything = _tools(CoreToolkit(client, settings=settings, confirm_destructive=True))
+    assert everything["crm_lead_delete"].invoke({"id": 3}) == "crm.lead.delete: 42"
+    assert client.calls[-1] == ("crm.lead.delete", {"id": 3})
+    with Approvals.open(settings, client=client) as approvals:  # audited, with who confirmed
+        events = [(e["event"], e["method"]) for e in approvals.audit.events() if e["event"] == "result"]
+        assert events == [("result", "crm.lead.add"), ("result", "crm.lead.delete")]
 
 
 def test_params_use_the_docs_spelling_of_aliased_fields():
     client = RecordingClient(7)
-    tool = _tools(B24Toolkit(client, packs=("services",)))["calendar_event_add"]
+    tool = _tools(B24Toolkit(client, packs=("services",), confirm_write=True))["calendar_event_add"]
     tool.invoke(
         {"type": "user", "ownerId": 1, "name": "Review", "from": "2026-01-31 10:00", "to": "2026-01-31 11:00"}
     )
@@ -207,9 +243,7 @@ def test_with_approvals_a_batch_hiding_a_delete_goes_to_review():
 
 def test_policy_refuses_before_any_io():
     client = RecordingClient()
-    tools = _tools(B24Toolkit(client, packs=("core",), confirm_destructive=False))
-    text = tools["crm_lead_delete"].invoke({"id": 1})
-    assert text.startswith("Refused by policy (confirm_destructive)")
+    tools = _tools(B24Toolkit(client, packs=("core",)))
     text = tools["b24_call_method"].invoke(
         {"method": "im.message.add", "params": {"DIALOG_ID": "1", "MESSAGE": "x"}}
     )
@@ -221,21 +255,23 @@ def test_policy_refuses_before_any_io():
     assert client.calls == []
 
 
-def test_require_plan_without_approvals_refuses_writes():
+def test_require_plan_keeps_even_confirmed_writes_waiting_for_a_reviewer():
     client = RecordingClient()
-    tools = _tools(B24Toolkit(client, require_plan=True))
-    assert "Refused by policy (require_plan)" in tools["crm_lead_add"].invoke({"fields": {"TITLE": "x"}})
+    tools = _tools(B24Toolkit(client, require_plan=True, confirm_write=True))
+    assert "Pending human review" in tools["crm_lead_add"].invoke({"fields": {"TITLE": "x"}})
     tools["crm_lead_get"].invoke({"id": 1})
-    assert client.calls == [("crm.lead.get", {"id": 1})]
+    assert _writes(client) == [] and ("crm.lead.get", {"id": 1}) in client.calls
 
 
 def test_allow_unlisted_never_bypasses_the_risk_gates():
     client = RecordingClient()
-    call = _tools(B24Toolkit(client, allow_unlisted=True, confirm_write=False, confirm_destructive=False))[
-        "b24_call_method"
-    ]
-    assert "Refused by policy (confirm_destructive)" in call.invoke({"method": "no.such.thing", "params": {}})
-    assert "Refused by policy (confirm_write)" in call.invoke(
+    call = _tools(B24Toolkit(client, allow_unlisted=True, confirm_write=True))["b24_call_method"]
+    # unknown to the catalog = destructive: confirm_write does not cover it, so it waits for a reviewer
+    assert "The destructive call no.such.thing was NOT run" in call.invoke(
+        {"method": "no.such.thing", "params": {}}
+    )
+    unconfirmed = _tools(B24Toolkit(client, allow_unlisted=True))["b24_call_method"]
+    assert "The write call im.message.add was NOT run" in unconfirmed.invoke(
         {"method": "im.message.add", "params": {"DIALOG_ID": "1", "MESSAGE": "x"}}
     )
     assert client.calls == []
@@ -315,7 +351,7 @@ def test_async_invoke_works_with_a_sync_client():
 
 
 async def test_toolkit_over_the_emulator_with_the_async_client(emulator, b24_aclient):
-    tools = _tools(CoreToolkit(b24_aclient))
+    tools = _tools(CoreToolkit(b24_aclient, confirm_write=True))
     out = await tools["crm_lead_list"].ainvoke({"select": ["ID"], "filter": {"<=ID": 3}})
     assert out.startswith("crm.lead.list: 3 record(s)")
     new_id = await tools["crm_contact_add"].ainvoke({"fields": {"NAME": "Ann", "ORIGIN_ID": "x-1"}})
@@ -323,7 +359,7 @@ async def test_toolkit_over_the_emulator_with_the_async_client(emulator, b24_acl
 
 
 def test_toolkit_over_the_emulator_with_the_sync_client(emulator, b24_client):
-    tools = _tools(B24Toolkit(b24_client, packs=("core", "diagnostics")))
+    tools = _tools(B24Toolkit(b24_client, packs=("core", "diagnostics"), confirm_write=True))
     assert '"isExisting":true' in tools["method_get"].invoke({"name": "crm.lead.add"})
     before = emulator.count("lead")
     out = tools["batch"].invoke({"cmd": {"me": "user.current", "add": "crm.lead.add?fields[TITLE]=Batch"}})

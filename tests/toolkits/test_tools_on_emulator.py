@@ -56,7 +56,10 @@ EXPECTED_REFUSALS = {
 @pytest.fixture
 def all_tools(emulator, b24_client):
     emulator.seed(tasks=3, deals=2)
-    return B24Toolkit(b24_client, packs=PACKS, discovery=False).get_tools()
+    # the documented opt-in: writes and deletes run with no reviewer (still through the approval engine)
+    return B24Toolkit(
+        b24_client, packs=PACKS, discovery=False, confirm_write=True, confirm_destructive=True
+    ).get_tools()
 
 
 def test_every_curated_tool_runs_its_example_against_the_emulator(all_tools):
