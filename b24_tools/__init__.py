@@ -65,9 +65,9 @@ _LAZY: dict[str, str] = {
     "aresume_decided": "b24_tools.approval",
     "submit_calls": "b24_tools.approval",
     # the agent
-    "build_agent": "b24_tools.approval._agent",
-    "open_agent": "b24_tools.approval._agent",
-    "load_model": "b24_tools.approval._agent",
+    "build_agent": "b24_tools.approval",
+    "open_agent": "b24_tools.approval",
+    "load_model": "b24_tools.approval",
 }
 
 __all__ = [*_errors_all, "B24Settings", "__version__", *_LAZY]

@@ -19,19 +19,31 @@ agent thread that asked.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._api import Approvals
 from ._engine import Engine
 from ._graph import ExecutorState, build_graph
 from ._hitl import from_agent_inbox, hitl_request, parse_decision, to_agent_inbox
-from ._middleware import B24ApprovalMiddleware
 from ._models import Plan, PlanView, SubmitResult, derive_idempotency_key, params_hash
 from ._progress import BulkProgress, ProgressHook
 from ._resume import aresume_decided, load_agent_graph, resume_decided, resume_on_server
 from ._submit import CallRequest, CallSubmission, submit_calls
 
+# need the [agent] extra (langchain): imported on first use
+_AGENT = {
+    "B24ApprovalMiddleware": "._middleware",
+    "build_agent": "._agent",
+    "open_agent": "._agent",
+    "load_model": "._agent",
+}
+
 __all__ = [
     "Approvals",
     "B24ApprovalMiddleware",
+    "build_agent",
+    "open_agent",
+    "load_model",
     "CallRequest",
     "CallSubmission",
     "aresume_decided",
@@ -54,3 +66,14 @@ __all__ = [
     "parse_decision",
     "to_agent_inbox",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _AGENT.get(name)
+    if module is None:
+        raise AttributeError(f"module 'b24_tools.approval' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value

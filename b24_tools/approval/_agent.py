@@ -90,6 +90,9 @@ def build_agent(
     `engine` defaults to `Engine.from_settings(settings, client=client)` (the shared store, kept open). Pass the
     same `client` the engine uses; `checkpointer` None leaves persistence to the host (LangGraph server).
     """
+    from .._errors import require_extra
+
+    require_extra("build_agent", "agent", "langchain")
     from langchain.agents import create_agent
 
     from ..policy._policy import Policy

@@ -31,29 +31,23 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware
 from langchain_core.messages import ToolMessage
 from langgraph.types import interrupt
 
-from .._errors import B24Error
+from .._errors import B24Error, B24MissingExtra
 from .._redact import redact
 from ._hitl import hitl_request, parse_decision
 from ._models import FINAL, Plan
 from ._submit import CallRequest, CallSubmission, submit_calls
 
-__all__ = ["B24ApprovalMiddleware", "plan_id_of_interrupt"]
+try:
+    from langchain.agents.middleware import AgentMiddleware
+except ImportError as exc:  # the [agent] extra
+    raise B24MissingExtra("B24ApprovalMiddleware", "agent", "langchain") from exc
+
+__all__ = ["B24ApprovalMiddleware"]
 
 Handler = Callable[[Any], Any]
-
-
-def plan_id_of_interrupt(value: Any) -> str | None:
-    """The plan id an agent interrupt (a `HITLRequest` from this middleware) carries, else None."""
-    if not isinstance(value, dict):
-        return None
-    for action in value.get("action_requests") or ():
-        if isinstance(action, dict) and action.get("plan_id"):
-            return str(action["plan_id"])
-    return None
 
 
 class B24ApprovalMiddleware(AgentMiddleware):

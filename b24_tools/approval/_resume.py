@@ -26,8 +26,8 @@ from langgraph.types import Command
 
 from .._errors import B24ConfigError
 from .._settings import B24Settings
-from ._middleware import plan_id_of_interrupt
 from ._models import Plan
+from ._submit import plan_id_of_interrupt
 
 __all__ = ["resume_decided", "aresume_decided", "resume_on_server", "load_agent_graph"]
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ._models import Plan
 
-__all__ = ["CallRequest", "CallSubmission", "submit_calls", "plan_id_for_call"]
+__all__ = ["CallRequest", "CallSubmission", "submit_calls", "plan_id_for_call", "plan_id_of_interrupt"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,13 @@ def submit_calls(
         plan = Plan.from_dict(outcome["plan"]) if outcome.get("plan") else None
         out.append(CallSubmission(call, outcome["status"], plan, outcome.get("result"), outcome.get("error")))
     return out
+
+
+def plan_id_of_interrupt(value: Any) -> str | None:
+    """The plan id an agent interrupt (a `HITLRequest` from this middleware) carries, else None."""
+    if not isinstance(value, dict):
+        return None
+    for action in value.get("action_requests") or ():
+        if isinstance(action, dict) and action.get("plan_id"):
+            return str(action["plan_id"])
+    return None
