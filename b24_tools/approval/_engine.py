@@ -102,7 +102,7 @@ class Engine(ExecutionMixin):
         """An engine over the configured store, kept open for the life of the process (see `_settings_built`)."""
         from ._settings_built import engine_from_settings
 
-        return engine_from_settings(settings, **kw)  # type: ignore[no-any-return]
+        return engine_from_settings(settings, **kw)
 
     # ------------------------------------------------------------------ validation
     def _spec(self, method: str) -> Any:

@@ -229,10 +229,11 @@ class B24ApprovalMiddleware(AgentMiddleware):
         note: str | None = None
         while True:
             if decision is None:
-                decision = _ask(plan, call, note)
-                if isinstance(decision, str):
-                    note, decision = decision, None
+                asked = _ask(plan, call, note)
+                if isinstance(asked, str):
+                    note = asked
                     continue
+                decision = asked
             answer = self._decide(call, plan, decision)
             if isinstance(answer, ToolMessage):
                 return answer
@@ -257,10 +258,11 @@ class B24ApprovalMiddleware(AgentMiddleware):
         note: str | None = None
         while True:
             if decision is None:
-                decision = _ask(plan, call, note)
-                if isinstance(decision, str):
-                    note, decision = decision, None
+                asked = _ask(plan, call, note)
+                if isinstance(asked, str):
+                    note = asked
                     continue
+                decision = asked
             answer = await asyncio.to_thread(self._decide, call, plan, decision)
             if isinstance(answer, ToolMessage):
                 return answer

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +218,60 @@ def test_graph_modules_import_only_public_names() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("b24_tools"):
                 assert not any(part.startswith("_") for part in node.module.split(".")), path
                 assert not any(alias.name.startswith("_") for alias in node.names), path
+
+
+# ------------------------------------------------------------------------------------------- across processes
+
+CRASH_RUNS = int(os.environ.get("B24_CRASH_RUNS", "3"))
+AGENT_WORKER = str(Path(__file__).with_name("_agent_worker.py"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stage", ["claimed", "called"])
+def test_kill_9_between_decision_and_end_of_execution_on_the_agent_path_then_resume(
+    backend, stage, tmp_path
+) -> None:
+    """The agent process dies after the ledger claim (or after the portal answered): resuming the thread from
+    another process finishes the write exactly once — no duplicate, no lost approved write."""
+    from b24_tools import B24Client
+    from b24_tools.emulator import EmulatorConfig
+
+    store = {k: v for k, v in backend.items() if k in ("sqlite_path", "database_url")}
+    settings = B24Settings(_env_file=None, rate_limiter="off", **store)
+    code = "crash-" + os.urandom(5).hex()
+    with Emulator(tmp_path / "portal.sqlite", EmulatorConfig(webhook_code=code)) as emu, emu.serve():
+        for run in range(CRASH_RUNS):
+            title, thread = f"Agent crash {stage} {run}", f"crash-{stage}-{run}"
+            model = ScriptedChatModel(tool_calls=[_call("crm_lead_add", {"fields": {"TITLE": title}}, "w")])
+            with B24Client.from_webhook(emu.webhook_url, max_retries=1) as client:
+                with open_agent(settings, model=model, client=client) as agent:
+                    out = _run(agent, thread)
+                plan_id = out.interrupts[0].value["action_requests"][0]["plan_id"]
+                with Approvals.open(settings, client=client, policy=Policy()) as approvals:
+                    assert approvals.approve(plan_id, reviewer="ann").status == "approved"
+            marker = tmp_path / f"marker-{stage}-{run}"
+            cfg = {"backend": store, "webhook": emu.webhook_url, "thread": thread, "stage": stage}
+            proc = subprocess.Popen(
+                [sys.executable, AGENT_WORKER, json.dumps({**cfg, "marker": str(marker)})],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            deadline = time.time() + 90
+            while not marker.exists():
+                assert proc.poll() is None, proc.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
+                assert time.time() < deadline, "the agent worker never reached the stage"
+                time.sleep(0.01)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            assert emu.count("lead", TITLE=title) == (1 if stage == "called" else 0)
+
+            with B24Client.from_webhook(emu.webhook_url, max_retries=1) as client:
+                with open_agent(settings, model=ScriptedChatModel(), client=client) as agent:
+                    done = resume_decided(agent, thread, settings=settings)
+                    assert resume_decided(agent, thread, settings=settings) is None
+            new_id = emu.records("lead", TITLE=title)[0]["ID"]
+            assert emu.count("lead", TITLE=title) == 1, "no duplicate, no loss"
+            assert done.value["messages"][-1].content.startswith(f"Done. crm.lead.add: {new_id}")
+            with Approvals.open(settings, client=emu.client(), policy=Policy()) as approvals:
+                assert approvals.get_plan(plan_id).status == "executed"
+    print(f"\nagent crash runs ({backend['kind']}, stage={stage}): {CRASH_RUNS} kill -9, each finished once")

@@ -9,13 +9,12 @@ from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain.agents.middleware import HumanInTheLoopMiddleware
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from b24_tools import Approvals, B24PortalNotInstalled, CoreToolkit, Policy, interrupt_on_config
+from b24_tools import Approvals, B24ApprovalMiddleware, B24PortalNotInstalled, CoreToolkit, Policy
 
 from .conftest import World
 
@@ -71,20 +70,20 @@ def test_an_agent_and_approvals_work_on_each_portal(world: World, tmp_path: Path
     for n in (1, 2, 3):
         client = world.portals.client(world.member(n))
         before = [world.farm[k].count("lead") for k in (1, 2, 3)]
-        tools = CoreToolkit(client).get_tools()
-        agent = create_agent(
-            ScriptedModel(messages=iter([_add_lead(f"agent lead {n}", f"w{n}"), AIMessage("Done.")])),
-            tools=tools,
-            middleware=[HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools))],
-            checkpointer=InMemorySaver(),
-        )
-        cfg = {"configurable": {"thread_id": f"agent-{n}"}}
-        out = agent.invoke({"messages": [{"role": "user", "content": "add a lead"}]}, cfg, version="v2")
-        assert out.interrupts, "the write waits for a human"
-        agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), cfg, version="v2")
-
         with Approvals.open(client=client, policy=Policy(packs=["core"]),
                             sqlite_path=tmp_path / f"approvals-{n}.sqlite") as approvals:  # fmt: skip
+            tools = CoreToolkit(client).get_tools()
+            agent = create_agent(
+                ScriptedModel(messages=iter([_add_lead(f"agent lead {n}", f"w{n}"), AIMessage("Done.")])),
+                tools=tools,
+                middleware=[B24ApprovalMiddleware(approvals)],
+                checkpointer=InMemorySaver(),
+            )
+            cfg = {"configurable": {"thread_id": f"agent-{n}"}}
+            out = agent.invoke({"messages": [{"role": "user", "content": "add a lead"}]}, cfg, version="v2")
+            assert out.interrupts, "the write waits for a human"
+            agent.invoke(Command(resume={"decisions": [{"type": "approve"}]}), cfg, version="v2")
+
             submitted = approvals.submit("crm.lead.add", {"fields": {"TITLE": f"approved lead {n}"}})
             assert submitted.status == "pending"
             done = approvals.approve(submitted.plan_id, reviewer="alice")
