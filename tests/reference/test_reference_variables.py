@@ -37,6 +37,12 @@ REFERENCE_VARIABLES = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_ambient_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The suite points B24_SQLITE_PATH at a private default store; these settings must not see it."""
+    monkeypatch.delenv("B24_SQLITE_PATH", raising=False)
+
+
 def _settings(**env: str) -> B24Settings:
     return B24Settings(_env_file=None, **{k[4:].lower(): v for k, v in env.items()})
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from langchain.agents import create_agent
-from langchain.agents.middleware import HumanInTheLoopMiddleware
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from b24_tools import B24Toolkit, Emulator, interrupt_on_config
+from b24_tools import Approvals, B24ApprovalMiddleware, B24Toolkit, Emulator, Policy
 from b24_tools.prompts import system_prompt
 from b24_tools.toolkits._fields import clear_field_cache
 
@@ -90,7 +90,12 @@ def _update_deal_brain(deal_title: str, person: str) -> Callable[[list[BaseMessa
     return brain
 
 
-def test_an_agent_writes_custom_fields_and_a_person_it_knows_only_by_name(world):
+def test_an_agent_writes_custom_fields_and_a_person_it_knows_only_by_name(world, tmp_path):
+    with ExitStack() as stack:
+        _agent_writes_custom_fields(world, tmp_path, stack)
+
+
+def _agent_writes_custom_fields(world, tmp_path, stack):
     emu, client = world
     [deal] = emu.records("deal", ID=3)
     person = next(u for u in emu.records("user") if u["ID"] == 4)
@@ -98,11 +103,16 @@ def test_an_agent_writes_custom_fields_and_a_person_it_knows_only_by_name(world)
     assert sum(f"{u['NAME']} {u['LAST_NAME']}" == full_name for u in emu.records("user")) == 1
 
     tools = B24Toolkit(client).get_tools()
+    approvals = stack.enter_context(
+        Approvals.open(client=client, policy=Policy(), sqlite_path=tmp_path / "b24.sqlite")
+    )
     agent = create_agent(
         ReactiveModel(brain=_update_deal_brain(deal["TITLE"], full_name)),
         tools=tools,
         system_prompt=system_prompt(("core",)),
-        middleware=[HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools))],
+        middleware=[
+            B24ApprovalMiddleware(approvals)
+        ],  # the write becomes a plan; approved, the engine runs it
         checkpointer=InMemorySaver(),
     )
     cfg = {"configurable": {"thread_id": "portal-knowledge"}}
