@@ -1,17 +1,19 @@
 """LangChain toolkits: one per capability pack, built from the method catalog.
 
     from langchain.agents import create_agent
-    from langchain.agents.middleware import HumanInTheLoopMiddleware
-    from b24_tools import B24Client, B24Toolkit, interrupt_on_config
+    from b24_tools import B24ApprovalMiddleware, B24Client, B24Toolkit, Engine
     from b24_tools.prompts import system_prompt
 
-    tools = B24Toolkit(B24Client.from_env(), packs=("core",)).get_tools()
+    client = B24Client.from_env()
+    tools = B24Toolkit(client, packs=("core",)).get_tools()
     agent = create_agent(model, tools, system_prompt=system_prompt(("core",)),
-                         middleware=[HumanInTheLoopMiddleware(interrupt_on=interrupt_on_config(tools))],
+                         middleware=[B24ApprovalMiddleware(Engine.from_settings(client=client))],
                          checkpointer=checkpointer)
 
-Every tool passes the policy gate before any I/O; write and destructive tools pause at the middleware (or,
-with `approvals=`, submit a plan for review and answer "pending review, plan_id=...").
+Every tool passes the policy gate before any I/O. Reads run; writes and deletes never run from a tool: with the
+middleware the agent pauses at a plan and the engine executes it once approved; without it the tool files a
+pending plan (in `approvals=` or the default store) and says so. `confirm_write` / `confirm_destructive` are the
+explicit opt-in to execute without review (through the engine).
 """
 
 from __future__ import annotations
