@@ -7,6 +7,7 @@ work unchanged; `B24_WEBHOOK_URL` is accepted as the portal shows it (`https://P
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -22,7 +23,21 @@ __all__ = [
     "split_webhook_url",
     "normalize_portal_url",
     "refuse_non_sqlite",
+    "misspelt_variables",
 ]
+
+# B24_* names read outside B24Settings (CLI output, debugging, reviewer name, test gates, emulator admin).
+_OTHER_NAMES = frozenset(
+    {
+        "B24_OUTPUT",
+        "B24_DEBUG",
+        "B24_REVIEWER",
+        "B24_RUN_INTEGRATION",
+        "B24_SMOKE_WRITE",
+        "B24_EMULATOR_ADMIN_TOKEN",
+        "B24_UPDATE_SCREENSHOTS",
+    }
+)
 
 RateLimiterKind = Literal["file", "memory", "redis", "off"]
 
@@ -286,6 +301,23 @@ class B24Settings(BaseSettings):
 
     def pack_list(self) -> list[str]:
         return [p.strip().lower() for p in self.packs.split(",") if p.strip()]
+
+
+def misspelt_variables(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """`(name, known_name)` for each `B24_*` variable that is no setting but nearly spells one (`B24_PACK` →
+    `B24_PACKS`): pydantic-settings ignores unknown names, so a typo would otherwise pass in silence."""
+    import difflib
+
+    known = {f"B24_{name.upper()}" for name in B24Settings.model_fields} | _OTHER_NAMES
+    out = []
+    for name in sorted(environ):
+        upper = name.upper()
+        if not upper.startswith("B24_") or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=0.85)
+        if close:
+            out.append((name, close[0]))
+    return out
 
 
 def refuse_non_sqlite(path: Path, names: str) -> None:

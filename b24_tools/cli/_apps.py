@@ -89,9 +89,8 @@ def serve(
         settings = load_settings()
         queue = EventQueue(events_db or settings.events_db)
         with open_portals(settings) as portals:
-            audit = (
-                JsonlAudit(settings.audit_file) if settings.audit_file else None
-            )  # no file set: no audit lines
+            # event rows go beside `b24 events serve`'s, not into B24_AUDIT_FILE (the reference's call rows)
+            audit = JsonlAudit(Path(settings.runtime_dir) / "b24_events_audit.jsonl")
             app = create_app_server(portals, queue=queue, audit=audit)
             typer.echo(f"Application server on http://{host}:{port}")
             typer.echo(f"  install URL: http://{host}:{port}/install   events: http://{host}:{port}/events")

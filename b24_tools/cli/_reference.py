@@ -45,6 +45,7 @@ __all__ = [
     "NoIdempotencyOption",
     "RawOption",
     "raw_output",
+    "warn_misspelt_variables",
     "reference_plan",
     "WARN_NO_AUDIT",
     "WARN_NO_IDEMPOTENCY",
@@ -161,6 +162,7 @@ class ReferenceFlags:
                 )
         if self.auto_refresh:
             self._check_refresh(settings)
+        warn_misspelt_variables()
         if self.no_idempotency:
             typer.echo(WARN_NO_IDEMPOTENCY, err=True)
         if self.no_audit:
@@ -216,6 +218,18 @@ class ReferenceFlags:
         finally:
             mask_output.reset(mask_token)
             _RAW.reset(raw_token)
+
+
+def warn_misspelt_variables() -> None:
+    """One stderr line per `B24_*` variable that nearly spells a setting: it is ignored, so say so."""
+    import os
+
+    from .._settings import misspelt_variables
+
+    for name, known in misspelt_variables(os.environ):
+        typer.echo(
+            f"Warning: {name} is not a b24-tools setting and is ignored; did you mean {known}?", err=True
+        )
 
 
 def raw_output(envelope: Any) -> bool:

@@ -154,3 +154,14 @@ def test_a_bad_variable_value_is_one_line_naming_it(ref):
     ref.env["B24_PLAN_TTL_SEC"] = "soon"
     r = ref(f"{CLIENT} user.current --params '{{}}'")
     assert r.code == 2 and "plan_ttl_sec" in r.stderr
+
+
+def test_a_misspelt_variable_is_named_not_ignored_in_silence(ref):
+    ref.env["B24_PACK"] = "core,comms"  # meant B24_PACKS
+    ref.env["B24_IDEMPOTENCY_TTL"] = "60"  # meant B24_IDEMPOTENCY_TTL_SEC
+    r = ref(f"{CLIENT} user.current --params '{{}}'")
+    assert r.code == 0
+    assert "B24_PACK is not a b24-tools setting and is ignored; did you mean B24_PACKS?" in r.stderr
+    assert "did you mean B24_IDEMPOTENCY_TTL_SEC?" in r.stderr
+    clean = ref(f"{CLIENT} user.current --params '{{}}'", env={"B24_PACK": None, "B24_IDEMPOTENCY_TTL": None})
+    assert "Warning" not in clean.stderr
