@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -306,6 +308,14 @@ class BaseClient:
                     method=call.method,
                 ),
             )
+        permanent = permanent_failure_hint(exc, self._portal)
+        if permanent is not None:
+            return Step(
+                "raise",
+                error=B24ConnectionError(
+                    f"{call.method}: {reason} (not retried)", method=call.method, hint=permanent
+                ),
+            )
         if call.retries < self._cfg.max_retries and not isinstance(exc, httpx.UnsupportedProtocol):
             call.retries += 1
             return Step("retry", delay=self._backoff(call.retries), reason=reason)
@@ -505,3 +515,41 @@ def client_kwargs_from_settings(settings: Any, kw: dict[str, Any]) -> tuple[str,
         )
     out.update(kw)
     return s.domain, out
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def permanent_failure_hint(exc: httpx.HTTPError, url: str) -> str | None:
+    """A hint naming the fix when a transport failure cannot succeed on retry (an untrusted certificate, a host
+    name that does not resolve, nothing listening on a loopback port); None when a retry may help."""
+    if not isinstance(exc, httpx.ConnectError):
+        return None
+    causes = _causes(exc)
+    text = " ".join(str(c) for c in causes)
+    host = urlsplit(url).hostname or ""
+    if (
+        any(isinstance(c, ssl.SSLCertVerificationError) for c in causes)
+        or "CERTIFICATE_VERIFY_FAILED" in text
+    ):
+        return (
+            f"the certificate of {host} is not trusted: point SSL_CERT_FILE at the CA that signed it "
+            "(`b24 emulator serve --self-signed` prints its CA file) or pass an httpx transport with verify=CA"
+        )
+    if any(isinstance(c, socket.gaierror) for c in causes) and "Temporary failure" not in text:
+        return f"the host {host!r} does not resolve: check the portal address in B24_WEBHOOK_URL / B24_PORTAL"
+    if is_loopback_host(host) and (
+        any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in text
+    ):
+        port = urlsplit(url).port
+        return (
+            f"nothing listens on {host}:{port}: start the emulator (`b24 emulator serve --port {port}`) "
+            "or fix the address in B24_WEBHOOK_URL"
+        )
+    return None
