@@ -18,7 +18,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -47,6 +47,7 @@ from .._redact import redact, redact_text
 from .._settings import B24Settings
 
 __all__ = [
+    "add_columns",
     "EXIT_OK",
     "EXIT_USAGE",
     "EXIT_REFUSED",
@@ -259,3 +260,24 @@ def _report(message: str, code: int, payload: dict[str, Any] | None, as_json: bo
     if as_json and payload is not None:
         typer.echo(json.dumps(redact(payload), ensure_ascii=False, default=str))
     raise typer.Exit(code)
+
+
+# Cells a reader copies whole (IDs, method names, states): never wrapped or cut; long free text folds instead.
+_WHOLE = frozenset({"plan_id", "id", "ID", "method", "status", "risk", "time", "event", "pack", "selected"})
+NARROW = 110  # below this many terminal columns, tables leave out the columns marked optional
+
+
+def add_columns(
+    table: Any, names: Iterable[str], *, width: int = 200, optional: Iterable[str] = ()
+) -> list[str]:
+    """Add Rich table columns that fit the terminal without breaking IDs: ID-like cells never wrap, other cells
+    fold, and on a terminal narrower than `NARROW` the `optional` columns are left out. Returns the columns kept
+    (pass each row's cells for exactly those)."""
+    skip = set(optional) if width < NARROW else set()
+    kept = [n for n in names if n not in skip]
+    for name in kept:
+        if name in _WHOLE:
+            table.add_column(name, no_wrap=True, min_width=len(name))
+        else:
+            table.add_column(name, overflow="fold", ratio=1)
+    return kept

@@ -30,6 +30,8 @@ from ._common import (
     EXIT_PENDING,
     EXIT_REFUSED,
     EXIT_UNKNOWN,
+    NARROW,
+    add_columns,
     build_client,
     emit,
     handle_errors,
@@ -141,21 +143,27 @@ def _render_plans(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    console = Console()
     table = Table(title=f"{len(rows)} plan(s)")
-    for col in ("plan_id", "status", "risk", "summary", "requested_by", "age", "expires"):
-        table.add_column(col, overflow="fold")
+    cols = add_columns(
+        table,
+        ("plan_id", "status", "risk", "summary", "requested_by", "age", "expires"),
+        width=console.width,
+        optional=("requested_by", "expires"),
+    )
     for r in rows:
         style = {"destructive": "bold red", "write": "yellow"}.get(r["risk"], "")
-        table.add_row(
-            r["plan_id"],
-            r["status"],
-            f"[{style}]{r['risk']}[/]" if style else r["risk"],
-            r["summary"],
-            r["requested_by"],
-            _ago(r["created_at"]),
-            _ago(r["expires_at"]),
-        )
-    Console().print(table)
+        cells = {
+            "plan_id": r["plan_id"],
+            "status": r["status"],
+            "risk": f"[{style}]{r['risk']}[/]" if style else r["risk"],
+            "summary": r["summary"],
+            "requested_by": r["requested_by"],
+            "age": _ago(r["created_at"]),
+            "expires": _ago(r["expires_at"]),
+        }
+        table.add_row(*(cells[c] for c in cols))
+    console.print(table)
 
 
 def _render_view(view: dict[str, Any]) -> None:
@@ -185,8 +193,7 @@ def _render_view(view: dict[str, Any]) -> None:
             )
         console.print(diff)
     events = Table(title="audit")
-    for col in ("time", "event", "actor", "decision", "outcome", "error"):
-        events.add_column(col, overflow="fold")
+    add_columns(events, ("time", "event", "actor", "decision", "outcome", "error"))
     for e in view["events"]:
         events.add_row(
             time.strftime("%H:%M:%S", time.gmtime(e["ts"])),
@@ -350,22 +357,29 @@ def audit_tail(
         from rich.console import Console
         from rich.table import Table
 
+        console = Console()
         table = Table(title=f"last {len(rows)} audit event(s)")
-        for col in ("time", "event", "actor", "method", "plan_id", "decision", "outcome", "error", "ms"):
-            table.add_column(col, overflow="fold")
+        cols = add_columns(
+            table,
+            ("time", "event", "actor", "method", "plan_id", "decision", "outcome", "error", "ms"),
+            width=console.width,
+            optional=("actor", "decision", "ms"),
+        )
+        stamp = "%Y-%m-%d %H:%M:%S" if console.width >= NARROW else "%H:%M:%S"
         for e in rows:
-            table.add_row(
-                time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(e["ts"])),
-                e["event"],
-                str(e.get("actor") or ""),
-                str(e.get("method") or ""),
-                str(e.get("plan_id") or ""),
-                str(e.get("decision") or ""),
-                str(e.get("outcome") or ""),
-                str(e.get("error") or ""),
-                str(e.get("duration_ms") or ""),
-            )
-        Console().print(table)
+            cells = {
+                "time": time.strftime(stamp, time.gmtime(e["ts"])),
+                "event": e["event"],
+                "actor": str(e.get("actor") or ""),
+                "method": str(e.get("method") or ""),
+                "plan_id": str(e.get("plan_id") or ""),
+                "decision": str(e.get("decision") or ""),
+                "outcome": str(e.get("outcome") or ""),
+                "error": str(e.get("error") or ""),
+                "ms": str(e.get("duration_ms") or ""),
+            }
+            table.add_row(*(cells[c] for c in cols))
+        console.print(table)
 
     with handle_errors(as_json=as_json), _approvals() as approvals:
         emit(approvals.audit.events(plan_id=plan, limit=n), as_json=as_json, render=render)

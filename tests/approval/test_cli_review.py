@@ -104,3 +104,15 @@ def test_review_resolve_settles_an_unknown_outcome_plan(env) -> None:
     assert [r["plan_id"] for r in _json(parked)] == [res.plan_id]
     out = runner.invoke(app, ["review", "resolve", res.plan_id, "--happened", "--result", "true", "--json"])
     assert out.exit_code == 0 and _json(out)["status"] == "executed"
+
+
+@pytest.mark.parametrize("command", [["review", "list"], ["audit", "tail", "-n", "5"]])
+def test_tables_fit_80_columns_and_never_break_a_plan_id(env, monkeypatch, command) -> None:
+    monkeypatch.setattr("b24_tools.cli._review.want_json", lambda force: force)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for plan_id in env["ids"]:
+        assert any(plan_id in line for line in lines), f"{plan_id} is not on one line:\n{result.stdout}"
