@@ -12,12 +12,13 @@ from typing import Any
 
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
-from ._settings import B24Settings
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
+    # settings (pydantic-settings is imported on first use)
+    "B24Settings": "b24_tools._settings",
     # client (foundation)
     "B24Client": "b24_tools.client._client",
     "AsyncB24Client": "b24_tools.client._client",
@@ -70,7 +71,7 @@ _LAZY: dict[str, str] = {
     "load_model": "b24_tools.approval",
 }
 
-__all__ = [*_errors_all, "B24Settings", "__version__", *_LAZY]
+__all__ = [*_errors_all, "__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -308,7 +308,7 @@ def test_the_package_root_shows_its_parts() -> None:
         "portals",
     }
     modules = sorted(p.name for p in root.glob("*.py"))
-    assert modules == ["__init__.py", "_errors.py", "_redact.py", "_settings.py", "prompts.py"]
+    assert modules == ["__init__.py", "_errors.py", "_redact.py", "_settings.py", "_urls.py", "prompts.py"]
 
 
 def test_one_version_source() -> None:

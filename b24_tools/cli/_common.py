@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperCommand
@@ -44,7 +44,9 @@ from .._errors import (
     B24ValidationError,
 )
 from .._redact import redact, redact_text
-from .._settings import B24Settings
+
+if TYPE_CHECKING:
+    from .._settings import B24Settings
 
 __all__ = [
     "add_columns",
@@ -164,6 +166,8 @@ def validate_method_name(method: str) -> str:
 
 
 def load_settings(**overrides: Any) -> B24Settings:
+    from .._settings import B24Settings
+
     try:
         settings = B24Settings()
     except B24Error as exc:

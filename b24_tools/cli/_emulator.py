@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .._errors import require_extra
-from .._settings import is_loopback_host
+from .._urls import is_loopback_host
 from ._common import handle_errors
 
 __all__ = ["emulator_app"]

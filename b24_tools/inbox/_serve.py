@@ -5,13 +5,15 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import SecretStr
 
-from .._settings import B24Settings, is_loopback_host
+from .._urls import is_loopback_host
 from ._auth import hash_password
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 __all__ = ["serve_command", "hash_password_command", "cookie_secure_for", "uvicorn_options"]
 
@@ -91,7 +93,9 @@ def serve_command(
     for this run and printed here. B24_SESSION_SECRET keeps sessions valid across restarts.
     """
     import uvicorn
+    from pydantic import SecretStr
 
+    from .._settings import B24Settings
     from ..approval import Approvals  # heavy: imported only when serving
     from . import create_app  # says which extra to install when the server packages are missing
 
