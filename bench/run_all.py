@@ -29,7 +29,7 @@ SECTIONS = ("export", "operating", "write", "limiter", "companions")
 # (the ID-cursor clients never spend that budget: their pages cost nothing to count; section 1 shows them at 50,000)
 OPERATING_CLIENTS = ("b24tools_offset", "fast_bitrix24", "b24pysdk_as_list")
 # Other issues' benchmark scripts: run when present, their results/*.md included in the report.
-COMPANIONS = ("footprint.py", "approval_overhead.py")
+COMPANIONS = ("footprint.py", "approval_overhead.py", "startup.py")
 # Companions that load every core themselves: run after the others, alone.
 SOLO = ("portals_scale.py",)
 
