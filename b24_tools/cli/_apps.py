@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .._settings import is_loopback_host
+from .._urls import is_loopback_host
 from ._common import (
     EXIT_CODES_HELP,
     JsonOption,
