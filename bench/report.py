@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from report_speed import speed_section
+
 __all__ = ["render", "verdicts"]
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -494,6 +496,7 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
             lines.append(f"| {v['target']} | {'yes' if v['met'] else '**no**'} | {v['detail']} |")
         lines.append("")
     img = os.path.relpath(results_dir.resolve(), out.resolve().parent)
+    lines += speed_section(results_dir)
     if export:
         lines += _export_section(export, meta, img)
     if operating:

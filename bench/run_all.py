@@ -24,7 +24,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 import report  # noqa: E402
 
-SECTIONS = ("export", "operating", "write", "limiter", "companions")
+SECTIONS = ("export", "records", "operating", "write", "limiter", "companions")
+# The second export profile (a per-record server cost, bench/_harness.py RECORD_COST_MS): our defaults and
+# each peer at its best mode.
+RECORD_CLIENTS = (
+    "b24tools_fast",
+    "b24tools_sequential",
+    "fast_bitrix24",
+    "b24pysdk_as_list_fast",
+    "floor_probe",
+)
 # The operating-time check: which clients finish a big export when the portal's operating-time budget counts.
 # (the ID-cursor clients never spend that budget: their pages cost nothing to count; section 1 shows them at 50,000)
 OPERATING_CLIENTS = ("b24tools_offset", "fast_bitrix24", "b24pysdk_as_list")
@@ -40,6 +49,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument(
         "--reps", type=int, default=3, help="repetitions per figure (median; >= 3 for the report)"
     )
+    ap.add_argument("--records-ns", default="10000,50000", help="export sizes of the per-record-cost profile")
     ap.add_argument("--write-n", type=int, default=1000, help="leads created by the write benchmark")
     ap.add_argument("--limiter-duration", type=float, default=60.0, help="seconds each limiter run hammers")
     ap.add_argument("--limiter-procs", type=int, default=4)
@@ -60,6 +70,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.ns, args.reps, args.limiter_duration = "2500", 1, 10.0
         args.only = ",".join(x for x in args.only.split(",") if x not in ("operating", "companions"))
+        args.records_ns = "2500"
     return args
 
 
@@ -127,6 +138,33 @@ def main(argv: list[str] | None = None) -> int:
                     "skipped": skipped,
                     "limit_lines": [h.limit_line(n) for n in ns],
                     "clients": [_client_meta(c) for c in export_clients],
+                },
+            )
+        if "records" in only:
+            rec_ns = [int(x) for x in args.records_ns.split(",") if x]
+            rec_clients = [c for c in export_clients if c.key in RECORD_CLIENTS]
+            rec_config = h.bench_emulator_config(per_record_latency_ms=h.RECORD_COST_MS)
+            meta["records_profile"] = {"ns": rec_ns, "per_record_ms": h.RECORD_COST_MS}
+            runs = []
+            for n in rec_ns:
+                log(f"export with a per-record cost, N={n}: {len(rec_clients)} clients x {args.reps} reps")
+                runs += h.run_export_round(
+                    emu, rec_clients, n, args.reps, tls=tls, config=rec_config, log=log
+                )
+            h.dump(
+                results_dir / "export_records.json",
+                {
+                    "config": rec_config,
+                    "runs": runs,
+                    "medians": h.aggregate(runs),
+                    "skipped": [
+                        {"client": c.key, "label": c.label, "n": n, **h.offset_projection(n, c.projection)}
+                        for c in rec_clients
+                        for n in rec_ns
+                        if c.max_n is not None and n > c.max_n and not args.no_caps
+                    ],
+                    "limit_lines": [h.limit_line(n) for n in rec_ns],
+                    "clients": [_client_meta(c) for c in rec_clients],
                 },
             )
         if "operating" in only:

@@ -1,7 +1,8 @@
 """Benchmark client: b24-tools (this project). Runs in the project's own virtualenv.
 
-export variants: ``fast`` (batch-chained ID cursor), ``offset`` (start offsets), ``parallel`` (fast mode with
-``parallel=spec["parallel"]``). write variants: ``call_many`` and ``approved_bulk`` (Approvals.submit_bulk, then
+export variants: ``defaults`` (``iter_list(method, params)`` with no options: the ID cursor, several cursors at
+once when the data fills more than one chain), ``fast`` (mode="fast"), ``offset`` (start offsets), ``parallel``
+(fast mode with ``parallel=spec["parallel"]``). write variants: ``call_many`` and ``approved_bulk`` (Approvals.submit_bulk, then
 approve as a reviewer, then the plan executes). The client uses its default limiter arithmetic
 (B24Settings().limiter_rate_burst(), in memory) and trusts the emulator's CA through an httpx transport.
 """
@@ -44,7 +45,9 @@ def export(spec: dict) -> dict:
     variant = spec.get("variant", "fast")
     t0 = time.perf_counter()
     with make_client(spec) as client:
-        if variant == "fast":
+        if variant == "defaults":
+            rows = client.iter_list("crm.lead.list", {"select": ["ID", "TITLE"]})
+        elif variant == "fast":
             rows = client.iter_list("crm.lead.list", {"select": ["ID", "TITLE"]}, mode="fast")
         elif variant == "offset":
             rows = client.iter_list("crm.lead.list", {"select": ["ID", "TITLE"]}, mode="offset")
