@@ -168,6 +168,15 @@ def seed(
         from .methods.core.tasks import seed_tasks
 
         added["tasks"] = seed_tasks(portal, tasks, rng, user_ids, TASK_TITLES, s.when)
+    if not store.count(
+        "im_chat"
+    ):  # the README's `im.message.add` to DIALOG_ID "chat1" works on a fresh portal
+        store.insert(
+            "im_chat",
+            {"TITLE": "General", "TYPE": "CHAT", "OWNER_ID": user_ids[0], "USERS": user_ids,
+             "DATE_CREATE": s.when(0)},
+            id=1,
+        )  # fmt: skip
     from ._crm_userfields import seed_user_fields
 
     seed_user_fields(portal)
