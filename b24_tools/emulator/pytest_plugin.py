@@ -18,7 +18,7 @@ from ._emulator import Emulator
 try:  # an async fixture needs pytest-asyncio; declared through it, strict mode works too
     from pytest_asyncio import fixture as _async_fixture
 except ImportError:  # pragma: no cover - without pytest-asyncio no async test can use it anyway
-    _async_fixture = pytest.fixture
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
 
 __all__ = ["emulator", "b24_client", "b24_aclient"]
 
