@@ -23,6 +23,7 @@ from mcp.server.fastmcp.utilities.func_metadata import func_metadata
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 
 from .._redact import redact, redact_text
+from ..approval import CallRequest
 
 __all__ = [
     "BridgedTool",
@@ -78,14 +79,19 @@ def text_result(text: str, structured: Any = None, *, is_error: bool = False) ->
 
 
 class Requester:
-    """Hands the toolkit's `submit` to the approval engine with the MCP client as `requested_by`."""
+    """The toolkit's write path for MCP: each write goes to `Approvals.submit_calls` as a plan of the MCP client.
+
+    Confirmation flags a toolkit might pass are ignored on purpose: over MCP a person always decides.
+    """
 
     def __init__(self, approvals: Any) -> None:
         self._approvals = approvals
 
-    def submit(self, method: str, params: dict[str, Any] | None = None, **kw: Any) -> Any:
-        kw["requested_by"] = requested_by.get()
-        return self._approvals.submit(method, params, **kw)
+    def submit(self, method: str, params: dict[str, Any] | None = None, **_: Any) -> Any:
+        (submission,) = self._approvals.submit_calls(
+            [CallRequest(method, dict(params or {}))], requested_by=requested_by.get()
+        )
+        return submission  # status, plan_id, result, error: what the toolkit renders
 
 
 class ToolRunner:

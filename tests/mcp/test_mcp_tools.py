@@ -67,6 +67,9 @@ async def test_a_write_becomes_a_pending_plan_and_writes_nothing(rig) -> None:
     assert (plan.status, plan.method) == ("pending", "crm.lead.add")
     assert plan.params["fields"]["TITLE"] == "From MCP"
     assert plan.requested_by == "mcp:claude-desktop/1.0"
+    assert (
+        plan.runner == "engine"
+    )  # submitted with Approvals.submit_calls: decided and executed by the engine
 
 
 async def test_repeating_the_same_write_returns_the_same_plan(rig) -> None:
