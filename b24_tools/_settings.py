@@ -65,6 +65,10 @@ class B24Settings(BaseSettings):
     oauth_server: str = Field(
         "https://oauth.bitrix.info", description="OAuth server that serves /oauth/token/"
     )
+    portal: str | None = Field(
+        None,
+        description="Application mode: the installed portal (member_id or domain) commands work on (b24 app list)",
+    )
     token_file: Path = Field(
         Path(".runtime/b24_tokens.json"), description="Where rotated OAuth tokens are stored"
     )

@@ -31,7 +31,7 @@ from ._common import (
     want_json,
 )
 
-__all__ = ["app_app", "open_portals"]
+__all__ = ["app_app", "open_portals", "portal_client"]
 
 app_app = typer.Typer(
     help="The Bitrix24 application server for many portals, and the portals it installed.",
@@ -48,6 +48,27 @@ def open_portals(settings: Any) -> Iterator[Any]:
         fail("Error: the application needs B24_CLIENT_ID and B24_CLIENT_SECRET (from its card in Bitrix24)")
     with Portals.from_settings(settings) as portals:
         yield portals
+
+
+_OPEN: dict[tuple[Any, ...], Any] = {}
+
+
+def portal_client(settings: Any) -> Any:
+    """The client of the installed portal `settings.portal` names (`--portal` / `B24_PORTAL`).
+
+    The registry stays open for the rest of the process; the command owns (and closes) the client, which refuses
+    a portal that uninstalled the application.
+    """
+    import atexit
+    from contextlib import ExitStack
+
+    where = (settings.client_id, settings.database_url, str(settings.runtime_dir), settings.oauth_server)
+    portals = _OPEN.get(where)
+    if portals is None:
+        stack = ExitStack()
+        portals = _OPEN[where] = stack.enter_context(open_portals(settings))
+        atexit.register(stack.close)
+    return portals.new_client(settings.portal)
 
 
 def _when(ts: float | None) -> str:

@@ -24,6 +24,7 @@ from ._common import (
     EXIT_UNKNOWN,
     EmulatorOption,
     JsonOption,
+    PortalOption,
     build_client,
     emit,
     fail,
@@ -233,6 +234,7 @@ def call_command(
         ),
     ] = None,
     emulator: EmulatorOption = False,
+    portal: PortalOption = None,
     json_out: JsonOption = False,
     rest_v3: RestV3Option = False,
     auto_refresh: AutoRefreshOption = False,
@@ -265,7 +267,7 @@ def call_command(
         payload = parse_json_option(params)
         if not isinstance(payload, dict):
             fail("Error: --params must be a JSON object")
-        settings = load_settings()
+        settings = load_settings(portal=portal)
         flags.apply(settings)
         scope.enter_context(flags.scope(settings))
         pack_list = parse_packs(packs if packs is not None else settings.packs)

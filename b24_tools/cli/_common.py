@@ -82,6 +82,12 @@ EmulatorOption = Annotated[
     bool, typer.Option("--emulator", help="Use the local emulator (state in .runtime/)")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output even on a terminal")]
+PortalOption = Annotated[
+    str | None,
+    typer.Option(
+        "--portal", help="An installed portal of the application: member_id or domain (env B24_PORTAL)"
+    ),
+]
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok · 2 usage/config (bad JSON, unknown flag/pack, malformed method; nothing sent) · "
@@ -189,6 +195,10 @@ def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
     """The client for this invocation: the in-process emulator (persistent db under .runtime/) or the portal."""
     if client_factory is not None:
         return client_factory(settings, emulator)
+    if settings.portal and not emulator:  # an application installed on many portals: that portal's client
+        from ._apps import portal_client
+
+        return portal_client(settings)
     if emulator:
         from ..emulator import Emulator
 

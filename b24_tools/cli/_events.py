@@ -20,6 +20,7 @@ from ._common import (
     EmulatorOption,
     JsonOption,
     OneLineUsage,
+    PortalOption,
     build_client,
     emit,
     fail,
@@ -118,6 +119,7 @@ def serve(
     ] = None,
     db: Annotated[Path | None, typer.Option(help="Queue file (default B24_EVENTS_DB)")] = None,
     emulator: Annotated[bool, typer.Option("--emulator", help="Handlers talk to the local emulator")] = False,
+    portal: PortalOption = None,
     no_client: Annotated[
         bool, typer.Option("--no-client", help="Queue only; handlers get no client")
     ] = False,
@@ -129,7 +131,7 @@ def serve(
 
         from ..events import EventQueue, JsonlAudit, TeeAudit, create_receiver_app
 
-        settings = load_settings()
+        settings = load_settings(portal=portal)
         token = settings.application_token.get_secret_value() if settings.application_token else ""
         if not token:
             fail("Error: set B24_APPLICATION_TOKEN (from the outgoing webhook's settings or OnAppInstall)")
@@ -185,6 +187,7 @@ def worker(
         ),
     ] = None,
     emulator: EmulatorOption = False,
+    portal: PortalOption = None,
     local: Annotated[
         bool, typer.Option("--local", help="Instead: retry events the receiver queued but could not handle")
     ] = False,
@@ -197,7 +200,7 @@ def worker(
 
         from ..events import JsonlAudit, OfflineWorker, TeeAudit, drain_queue, registry
 
-        settings = load_settings()
+        settings = load_settings(portal=portal)
         queue_path = _queue_path(settings, db, state_file)
         _load_handlers(handlers)
         client = build_client(settings, emulator=emulator)

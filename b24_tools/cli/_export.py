@@ -15,6 +15,7 @@ from ._common import (
     EXIT_CODES_HELP,
     EmulatorOption,
     JsonOption,
+    PortalOption,
     build_client,
     emit,
     fail,
@@ -42,6 +43,7 @@ def export_command(
         bool, typer.Option("--resume", help="Continue after the last ID already in the file")
     ] = False,
     emulator: EmulatorOption = False,
+    portal: PortalOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="JSON summary even on a terminal")] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar")] = False,
 ) -> None:
@@ -57,7 +59,7 @@ def export_command(
         method = list_method_for(entity)
         if out.suffix.lower() not in (".jsonl", ".csv"):
             fail(f"Error: --out must end in .jsonl or .csv, not {out.name!r}")
-        settings = load_settings()
+        settings = load_settings(portal=portal)
         client = build_client(settings, emulator=emulator)
         with client:
             total = count_matching(client, method, {"filter": flt})
@@ -181,6 +183,7 @@ def bulk_command(
         str | None, typer.Option("--packs", help="Comma list of packs (default from B24_PACKS)")
     ] = None,
     emulator: EmulatorOption = False,
+    portal: PortalOption = None,
     confirm_write: Annotated[
         bool,
         typer.Option(
@@ -208,7 +211,7 @@ def bulk_command(
         digest = hashlib.sha256(
             json.dumps([method, records], sort_keys=True, default=str).encode()
         ).hexdigest()[:16]
-        settings = load_settings()
+        settings = load_settings(portal=portal)
         from ..policy._policy import Policy
         from ._call import STATUS_EXIT, _reviewer, open_approvals, parse_packs
 

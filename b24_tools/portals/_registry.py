@@ -244,6 +244,11 @@ class Portals:
                 self._clients[record.member_id] = client
             return client
 
+    def new_client(self, key: str) -> B24Client:
+        """A client of its own for the caller to close (a command's lifetime); same tokens, bucket and lock."""
+        record = self.get(key)
+        return B24Client(record.base_url, transport=self._transport, **self._parts(record))
+
     def aclient(self, key: str) -> AsyncB24Client:
         """The portal's async client (one per portal and process)."""
         record = self.get(key)

@@ -77,7 +77,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, s
         _wait(f"http://127.0.0.1:{app_port}/healthz")
         emu = subprocess.Popen(
             [*b24, "emulator", "serve", "--portals", "3", "--port", str(emu_port), "--client-id", CLIENT,
-             "--client-secret", SECRET, "--app-install-url", f"http://127.0.0.1:{app_port}/install", "--install"],
+             "--client-secret", SECRET, "--app-install-url", f"http://127.0.0.1:{app_port}/install", "--install",
+             "--seed-leads", "3"],
             env=full, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         yield {"oauth": f"http://127.0.0.1:{emu_port}", **values}
@@ -103,6 +104,18 @@ def test_the_lifecycle_runs_from_the_shell(env: dict[str, str]) -> None:
     assert SECRET not in json.dumps(rows)
     second = sorted(rows, key=lambda r: r["domain"])[1]
 
+    # --portal picks the installed portal a command works on; each has its own data
+    runner = CliRunner()
+    added = runner.invoke(cli, ["call", "crm.lead.add", "--portal", second["domain"], "--confirm-write", "--json",
+                                "--params", '{"fields": {"TITLE": "only on portal 2"}}'])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    counts = {}
+    for row in rows:
+        listed = runner.invoke(cli, ["call", "crm.lead.list", "--portal", row["member_id"], "--json"])
+        assert listed.exit_code == 0, listed.output
+        counts[row["member_id"]] = len(json.loads(listed.stdout)["result"])
+    assert counts[second["member_id"]] == 4 and sorted(counts.values()) == [3, 3, 4]
+
     answer = httpx.post(f"{env['oauth']}/_farm/uninstall/2", timeout=30)
     assert answer.status_code == 200 and answer.json()["uninstall"]["event"]["status"] == 200
     assert [r["member_id"] for r in _list()] == [r["member_id"] for r in sorted(rows, key=lambda r: r["domain"])
@@ -115,3 +128,5 @@ def test_the_lifecycle_runs_from_the_shell(env: dict[str, str]) -> None:
     assert planned.exit_code == 0 and json.loads(planned.stdout)["plan"] == "enterprise"
     refused = CliRunner().invoke(cli, ["app", "plan", second["member_id"], "enterprise"])
     assert refused.exit_code == 3 and "no longer installed" in refused.output
+    gone_call = CliRunner().invoke(cli, ["call", "user.current", "--portal", second["member_id"]])
+    assert gone_call.exit_code == 3 and "no longer installed" in gone_call.output
