@@ -46,7 +46,11 @@ def test_langgraph_dev_serves_the_graphs_and_sdk_resumes_an_interrupt(backend, t
     config = {
         "dependencies": [str(REPO)],
         "python_version": "3.11",
-        "graphs": {"agent": f"{REPO}/graphs/agent.py:agent", "executor": f"{REPO}/graphs/executor.py:graph"},
+        "graphs": {
+            "agent": f"{REPO}/graphs/agent.py:agent",
+            "executor": f"{REPO}/graphs/executor.py:graph",
+            "scripted_agent": f"{REPO}/tests/approval/_served_agent.py:agent",
+        },
     }
     (tmp_path / "langgraph.json").write_text(json.dumps(config))
     port = _free_port()
@@ -94,6 +98,7 @@ def test_langgraph_dev_serves_the_graphs_and_sdk_resumes_an_interrupt(backend, t
             asyncio.run(_drive(url))
             assert emu.count("lead", TITLE="Via SDK approved") == 1
             assert emu.count("lead", TITLE="Via SDK rejected") == 0
+            _agent_thread_resumes_after_b24_review_approve(url, env, emu)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             try:
@@ -117,12 +122,40 @@ def test_langgraph_dev_serves_the_graphs_and_sdk_resumes_an_interrupt(backend, t
     assert secret not in (tmp_path / "server.log").read_text()
 
 
+def _agent_thread_resumes_after_b24_review_approve(url: str, env: dict[str, str], emu: Emulator) -> None:
+    """The served agent's write interrupts on the server; `b24 review approve` in another process resumes that
+    server thread through langgraph_sdk, and the thread ends with the tool's result."""
+    from langgraph_sdk import get_sync_client
+
+    sdk = get_sync_client(url=url)
+    thread = sdk.threads.create()["thread_id"]
+    sdk.runs.wait(thread, "scripted_agent", input={"messages": [{"role": "user", "content": "add the lead"}]})
+    state = sdk.threads.get_state(thread)
+    [interrupt] = [i for task in state["tasks"] for i in task.get("interrupts") or []]
+    action = interrupt["value"]["action_requests"][0]
+    assert action["name"] == "crm_lead_add" and action["plan_id"] in action["description"]
+    assert emu.count("lead", TITLE="Agent on the server") == 0
+
+    cli = {k: v for k, v in env.items() if k != "B24_WEBHOOK_URL"}  # the reviewer needs no portal credentials
+    out = subprocess.run(
+        [sys.executable, "-m", "b24_tools.cli", "review", "approve", action["plan_id"], "--reviewer", "cli-ann",
+         "--json"],
+        env=cli, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout)["status"] == "executed", out.stdout
+    assert emu.count("lead", TITLE="Agent on the server") == 1
+    [lead] = emu.records("lead", TITLE="Agent on the server")
+    final = sdk.threads.get_state(thread)["values"]["messages"][-1]["content"]
+    assert final.startswith(f"Done. crm.lead.add: {lead['ID']}") and "cli-ann" in final
+
+
 async def _drive(url: str) -> None:
     from langgraph_sdk import get_client
 
     client = get_client(url=url)
     graphs = {a["graph_id"] for a in await client.assistants.search()}
-    assert {"agent", "executor"} <= graphs
+    assert {"agent", "executor", "scripted_agent"} <= graphs
     for title, decision in (
         ("Via SDK approved", {"type": "approve", "reviewer": "sdk-reviewer"}),
         ("Via SDK rejected", {"type": "reject", "message": "not today"}),
