@@ -39,6 +39,8 @@ class AsyncApprovalsMixin:
 
         def _result(self, *args: Any, **kwargs: Any) -> SubmitResult: ...
 
+        def _resume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult: ...
+
         def _claim_decision(self, *args: Any, **kwargs: Any) -> tuple[Plan, dict[str, Any]]: ...
 
         def list_pending(self, *args: Any, **kwargs: Any) -> list[Plan]: ...
@@ -53,6 +55,11 @@ class AsyncApprovalsMixin:
 
     async def _adecide(self, plan_id: str, decision: dict[str, Any], reviewer: str) -> SubmitResult:
         plan, decision = await asyncio.to_thread(self._claim_decision, plan_id, decision, reviewer)
+        if plan.runner in (
+            "agent",
+            "engine",
+        ):  # no executor thread: the engine, or the agent thread that asked
+            return await asyncio.to_thread(self._resume, plan, decision)
         return await self._aresume(plan, decision)
 
     async def _aresume(self, plan: Plan, decision: dict[str, Any]) -> SubmitResult:

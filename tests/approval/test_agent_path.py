@@ -275,3 +275,56 @@ def test_kill_9_between_decision_and_end_of_execution_on_the_agent_path_then_res
             with Approvals.open(settings, client=emu.client(), policy=Policy()) as approvals:
                 assert approvals.get_plan(plan_id).status == "executed"
     print(f"\nagent crash runs ({backend['kind']}, stage={stage}): {CRASH_RUNS} kill -9, each finished once")
+
+
+@pytest.mark.slow
+def test_a_reviewer_process_resumes_a_local_agent_named_by_b24_agent_graph(tmp_path) -> None:
+    """Path (b): `B24_AGENT_GRAPH=path.py:attr b24 review approve` compiles the agent with the shared checkpointer
+    in the reviewer's process and resumes the thread there; the agent's own process only reads the outcome."""
+    from b24_tools import B24Client
+    from b24_tools.emulator import EmulatorConfig
+
+    settings = B24Settings(_env_file=None, sqlite_path=tmp_path / "b24.sqlite", rate_limiter="off")
+    code = "graph-" + os.urandom(5).hex()
+    title = "Agent on the server"  # what tests/approval/_served_agent.py asks for
+    with Emulator(tmp_path / "portal.sqlite", EmulatorConfig(webhook_code=code)) as emu, emu.serve():
+        model = ScriptedChatModel(tool_calls=[_call("crm_lead_add", {"fields": {"TITLE": title}}, "w1")])
+        with B24Client.from_webhook(emu.webhook_url, max_retries=1) as client:
+            with open_agent(settings, model=model, client=client) as agent:
+                out = _run(agent, "thread-local")
+                plan_id = out.interrupts[0].value["action_requests"][0]["plan_id"]
+
+                env = {k: v for k, v in os.environ.items() if not k.startswith("B24_")}
+                env.update(
+                    B24_SQLITE_PATH=str(settings.sqlite_path),
+                    B24_WEBHOOK_URL=emu.webhook_url,
+                    B24_RATE_LIMITER="off",
+                    B24_AGENT_GRAPH="tests/approval/_served_agent.py:agent",
+                )
+                decided = subprocess.run(
+                    [sys.executable, "-m", "b24_tools.cli", "review", "approve", plan_id, "--reviewer", "bob",
+                     "--json"],
+                    env=env, cwd=REPO, capture_output=True, text=True, timeout=180,
+                )  # fmt: skip
+                assert decided.returncode == 0, decided.stderr[-3000:]
+                assert json.loads(decided.stdout)["status"] == "executed"
+                [lead] = emu.records("lead", TITLE=title)
+                state = agent.get_state({"configurable": {"thread_id": "thread-local"}})
+                assert not state.interrupts and not state.next  # the reviewer's process finished the thread
+                final = state.values["messages"][-1].content
+                assert final.startswith(f"Done. crm.lead.add: {lead['ID']}") and "bob" in final
+                assert resume_decided(agent, "thread-local", settings=settings) is None
+        assert emu.count("lead", TITLE=title) == 1
+
+
+async def test_the_async_reviewer_api_decides_an_agent_plan_too(emu, settings) -> None:
+    model = ScriptedChatModel(tool_calls=[_call("crm_lead_add", {"fields": {"TITLE": "Async review"}}, "w1")])
+    with open_agent(settings, model=model, client=emu.client()) as agent:
+        out = _run(agent, "thread-async-review")
+        plan_id = out.interrupts[0].value["action_requests"][0]["plan_id"]
+        with Approvals.open(settings, client=emu.client(), policy=Policy()) as approvals:
+            decided = await approvals.aapprove(plan_id, reviewer="ann")
+            assert decided.status == "approved" and "resume" in (decided.error or "")
+            done = resume_decided(agent, "thread-async-review", approvals=approvals)
+    assert done.value["messages"][-1].content.startswith("Done. crm.lead.add: ")
+    assert emu.count("lead", TITLE="Async review") == 1
