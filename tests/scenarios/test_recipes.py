@@ -1,4 +1,4 @@
-"""The twenty recipes name real tools of the packs they claim, with the catalog's risk."""
+"""The twenty-six recipes name real tools of the packs they claim, with the catalog's risk."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ STEP = re.compile(r"`(\w+)` — `([\w.]+)` \((\w+)")
 PARAM_DEPENDENT = {"batch", "event.offline.get"}  # risk follows the params (inner commands / clear=0)
 
 
-def test_there_are_twenty_numbered_recipes():
-    assert [p.name[:2] for p in RECIPES] == [f"{i:02d}" for i in range(1, 21)]
+def test_there_are_twenty_six_numbered_recipes():
+    assert [p.name[:2] for p in RECIPES] == [f"{i:02d}" for i in range(1, 27)]
 
 
 @pytest.mark.parametrize("path", RECIPES, ids=[p.stem for p in RECIPES])
