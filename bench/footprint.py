@@ -22,7 +22,7 @@ def render(data: dict) -> str:
         "# Tool prompt footprint",
         "",
         f"Tokenizer: **{data['tokenizer']}**. Measured: {data['format']} of every tool of a pack toolkit, "
-        "i.e. what a model is sent on every turn. Targets: core <= 3,000, other packs <= 2,000, discovery trio <= 800.",
+        "i.e. what a model is sent on every turn. Targets: core <= 3,000, other packs <= 2,000, the discovery tools <= 800.",
         "",
         "| pack | tools | tokens | target | within | characters | largest tools (tokens) |",
         "|---|---:|---:|---:|:---:|---:|---|",

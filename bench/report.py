@@ -507,6 +507,7 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
         lines += _limiter_section(limiter, meta, img)
     lines += _included(results_dir, "approval_overhead", "4. Approval overhead")
     lines += _included(results_dir, "footprint", "5. Tool prompt footprint")
+    lines += _included(results_dir, "tool_output", "5b. Tool output cost")
     lines += _included(results_dir, "portals_scale", "6. Many portals")
     lines += _included(results_dir, "startup", "7. Command start-up")
     if notes.exists():
