@@ -12,6 +12,7 @@ from ..catalog import PACKS, get_catalog
 from ..policy._policy import Policy
 from ._discovery import discovery_tools
 from ._fields import method_tool
+from ._files import pack_extra_tools
 from ._runtime import Runtime
 
 __all__ = [
@@ -115,6 +116,7 @@ class B24Toolkit(BaseToolkit):
                     if spec.name not in seen:
                         seen.add(spec.name)
                         tools.append(method_tool(spec, runtime))
+                tools.extend(pack_extra_tools(pack, runtime))
             if self.discovery:
                 tools.extend(discovery_tools(runtime))
             self._tools = tools

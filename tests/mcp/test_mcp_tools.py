@@ -150,7 +150,7 @@ async def test_guides_are_resources_and_recipes_are_prompts(rig) -> None:
     assert resources["b24://guides/packs/core"].mimeType == "text/markdown"
     assert core.contents[0].text == prompts.load("packs/core")
     recipes = [n for n in prompts.names() if n.startswith("recipes/")]
-    assert len(recipes) == 20
+    assert len(recipes) == 26
     assert sorted(p.name for p in listed) == sorted("recipe-" + n.split("/", 1)[1] for n in recipes)
     text = recipe.messages[0].content.text
     assert text.startswith(prompts.load("recipes/05-deal-stage-and-notify").strip())

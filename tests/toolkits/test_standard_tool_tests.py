@@ -33,6 +33,7 @@ def _example(tool) -> dict[str, Any]:
         "b24_call_method": {"method": "crm.lead.list", "params": {"select": ["ID"]}},
         "b24_entity_fields": {"entity": "deal", "custom_only": True},
         "b24_find_id": {"kind": "user", "name": "Elena"},
+        "b24_upload_file": {"source": "pyproject.toml", "folderId": 1},
     }[tool.name]
 
 

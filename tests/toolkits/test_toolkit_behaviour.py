@@ -87,6 +87,8 @@ def test_every_toolkit_and_every_tool_can_be_built(pack):
         assert tool.metadata["pack"] == pack
         assert tool.response_format == "content_and_artifact"
         assert tool.handle_tool_error is True
+        if not isinstance(tool, B24MethodTool):  # hand-written (b24_upload_file): its own args model
+            continue
         spec = get_catalog().get(tool.metadata["method"])
         assert tool.args_schema is spec.params_model and tool.description == spec.description
 
@@ -377,5 +379,6 @@ def test_diagnostics_toolkit_needs_no_write_review():
 
 def test_method_tool_is_one_class_for_every_method():
     tools = B24Toolkit(None, packs=PACKS, discovery=False).get_tools()
-    assert all(isinstance(t, B24MethodTool) for t in tools)
+    assert [t.name for t in tools if not isinstance(t, B24MethodTool)] == ["b24_upload_file"]  # hand-written
+    tools = [t for t in tools if isinstance(t, B24MethodTool)]
     assert len(tools) == len(get_catalog().curated())
