@@ -58,7 +58,9 @@ def _root_folder(client) -> int:
 def test_a_local_file_is_uploaded_and_attached_to_a_task(portal, tmp_path: Path):
     emu, client = portal
     (tmp_path / "contract.pdf").write_bytes(PDF)
-    tool = UploadFileTool(B24Toolkit(client, packs=("core", "content")).runtime(), base_dir=tmp_path)
+    tool = UploadFileTool(
+        B24Toolkit(client, packs=("core", "content"), confirm_write=True).runtime(), base_dir=tmp_path
+    )
     msg = tool.invoke({"type": "tool_call", "id": "u", "name": tool.name,
                        "args": {"source": "contract.pdf", "folderId": _root_folder(client), "taskId": 1}})  # fmt: skip
     assert msg.status != "error", msg.content
@@ -76,7 +78,9 @@ def test_a_url_on_loopback_is_fetched_with_its_mime_type(portal, loopback_file: 
     emu, client = portal
     name, data, mime = read_source(loopback_file, base_dir=tmp_path)
     assert (name, data, mime) == ("offer.pdf", PDF, "application/pdf")
-    tool = UploadFileTool(B24Toolkit(client, packs=("content",)).runtime(), base_dir=tmp_path)
+    tool = UploadFileTool(
+        B24Toolkit(client, packs=("content",), confirm_write=True).runtime(), base_dir=tmp_path
+    )
     out = tool.invoke({"source": loopback_file, "folderId": _root_folder(client), "name": "Offer 2026.pdf"})
     assert out.startswith(f"Uploaded Offer 2026.pdf ({len(PDF):,} bytes, application/pdf)")
 
@@ -87,7 +91,9 @@ def test_paths_outside_the_files_folder_and_big_files_are_refused_before_any_upl
     inside.mkdir()
     (tmp_path / "secret.txt").write_text("do not send")
     (inside / "big.bin").write_bytes(b"x" * 2048)
-    tool = UploadFileTool(B24Toolkit(client, packs=("content",)).runtime(), base_dir=inside, cap=1024)
+    tool = UploadFileTool(
+        B24Toolkit(client, packs=("content",), confirm_write=True).runtime(), base_dir=inside, cap=1024
+    )
     folder = _root_folder(client)
     before = emu.count("disk_object")
     for source, expect in (("../secret.txt", "outside the files folder"), (str(tmp_path / "secret.txt"), "outside"),
