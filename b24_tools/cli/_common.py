@@ -191,8 +191,13 @@ def emulator_runtime(settings: B24Settings) -> Path:
     return Path(settings.runtime_dir) / "emulator.sqlite"
 
 
-def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
-    """The client for this invocation: the in-process emulator (persistent db under .runtime/) or the portal."""
+def build_client(settings: B24Settings, *, emulator: bool = False, oauth_app: bool = False) -> Any:
+    """The client for this invocation: the in-process emulator (persistent db under .runtime/) or the portal.
+
+    `oauth_app`: with `emulator`, call as the emulator's local OAuth application instead of its webhook (what
+    `event.offline.*` requires; a webhook gets WRONG_AUTH_TYPE). Its application_token goes into
+    `settings.application_token` unless one is set.
+    """
     if client_factory is not None:
         return client_factory(settings, emulator)
     if settings.portal and not emulator:  # an application installed on many portals: that portal's client
@@ -212,6 +217,8 @@ def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
             except BaseException:
                 db.unlink(missing_ok=True)
                 raise
+        if oauth_app:
+            return _emulator_app_client(settings, emu)
         return emu.client(rest_v3=settings.rest_v3)
     from ..client._client import B24Client
 
@@ -220,6 +227,27 @@ def build_client(settings: B24Settings, *, emulator: bool = False) -> Any:
     except B24ConfigError as exc:
         fail(f"Error: {exc} (or pass --emulator to use the local emulator)")
     return B24Client.from_settings(settings)
+
+
+EMULATOR_APP = "local.b24tools.emulator"
+
+
+def _emulator_app_client(settings: B24Settings, emu: Any) -> Any:
+    """A client authorised as the emulator's local application (registered on first use, kept in its db)."""
+    from pydantic import SecretStr
+
+    from ..client._auth import OAuthAuth
+    from ..client._client import B24Client
+    from ..client.ratelimit import NoopRateLimiter
+
+    if emu.oauth.app(EMULATOR_APP) is None:
+        emu.oauth.register_app(client_id=EMULATOR_APP)
+    if settings.application_token is None:
+        settings.application_token = SecretStr(emu.oauth.application_token(EMULATOR_APP))
+    token = emu.oauth.issue_tokens(EMULATOR_APP)["access_token"]
+    return B24Client(
+        emu.base_url, auth=OAuthAuth(token), transport=emu.transport(), limiter=NoopRateLimiter()
+    )
 
 
 def want_json(force: bool) -> bool:

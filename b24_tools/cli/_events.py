@@ -203,7 +203,7 @@ def worker(
         settings = load_settings(portal=portal)
         queue_path = _queue_path(settings, db, state_file)
         _load_handlers(handlers)
-        client = build_client(settings, emulator=emulator)
+        client = build_client(settings, emulator=emulator, oauth_app=True)
         token = settings.application_token.get_secret_value() if settings.application_token else None
         token = application_token or token
         if application_token is not None:

@@ -125,3 +125,34 @@ def test_worker_local_retries_receiver_events_whose_handler_failed(b24):
         assert plan.params["fields"]["UF_CRM_TASK"] == [f"L_{lead_id}"]
         kinds = [e["event"] for e in approvals.audit.events()]
     assert "plan" in kinds
+
+
+def test_worker_once_on_the_emulator_runs_as_its_local_oauth_app(tmp_path, monkeypatch):
+    """`b24 events worker --once --emulator` used the emulator's webhook and failed with WRONG_AUTH_TYPE;
+    `--emulator` now calls as the emulator's local application, so offline events are fetched and cleared."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from b24_tools import Emulator
+    from b24_tools.cli import app
+
+    monkeypatch.setattr(_cli_common, "client_factory", None)
+    monkeypatch.chdir(tmp_path)
+    env = {"B24_RUNTIME_DIR": str(tmp_path / ".runtime"), "B24_RATE_LIMITER": "off"}
+    args = ["events", "worker", "--once", "--emulator", "--json"]
+    first = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout.strip().splitlines()[-1])["fetched"] == 0
+
+    emu = Emulator(tmp_path / ".runtime" / "emulator.sqlite")
+    token = emu.oauth.issue_tokens(_cli_common.EMULATOR_APP)["access_token"]
+    with B24Client(emu.base_url, auth=OAuthAuth(token), transport=emu.transport()) as as_app:
+        as_app.call("event.bind", {"event": "ONCRMLEADADD", "event_type": "offline"})
+    with emu.client() as hook:
+        hook.call("crm.lead.add", {"fields": {"TITLE": "Offline"}})
+
+    second = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.stdout.strip().splitlines()[-1])
+    assert report["fetched"] == 1 and len(report["cleared"]) == 1 and report["errored"] == []
