@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench lint browser clean
+.PHONY: demo test test-fast bench soak lint browser clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
+
+# 5,000 writes by 4 worker processes under injected faults, on SQLite and PostgreSQL (about half an hour here);
+# writes bench/results/soak.{json,md} and re-renders BENCHMARKS.md
+soak: $(STAMP)
+	$(PY) bench/soak.py --results bench/results
+	$(PY) bench/report.py
 
 lint: $(STAMP)
 	$(PY) -m ruff check b24_tools tests graphs bench scripts

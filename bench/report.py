@@ -510,6 +510,7 @@ def render(results_dir: str | Path, out: str | Path) -> Path:
     lines += _included(results_dir, "tool_output", "5b. Tool output cost")
     lines += _included(results_dir, "portals_scale", "6. Many portals")
     lines += _included(results_dir, "startup", "7. Command start-up")
+    lines += _included(results_dir, "soak", "8. Soak: writes under faults, several processes, both backends")
     if notes.exists():
         lines += [notes.read_text().rstrip(), ""]
     out.write_text("\n".join(lines).rstrip() + "\n")

@@ -161,6 +161,8 @@ def parse_json_option(raw: str | None, *, name: str = "--params", default: Any =
         return json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"Error: Invalid JSON in {name}: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except RecursionError:
+        fail(f"Error: Invalid JSON in {name}: nested too deeply")
 
 
 def validate_method_name(method: str) -> str:

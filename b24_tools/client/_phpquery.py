@@ -15,6 +15,10 @@ from urllib.parse import parse_qsl, quote
 __all__ = ["encode", "decode", "decode_pairs", "flatten"]
 
 _KEY_RE = re.compile(r"\[([^\[\]]*)\]")
+# PHP drops a variable nested deeper than max_input_nesting_level (64 by default), as parse_str does; so do we,
+# which also keeps hostile input (`a[x][x]…` thousands deep) from exhausting the stack.
+MAX_NESTING = 64
+_INDEX_RE = re.compile(r"^(0|[1-9][0-9]{0,17})$")  # a key PHP reads as an integer index
 
 
 def flatten(params: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -53,8 +57,12 @@ def encode(params: Mapping[str, Any]) -> str:
 
 
 def decode_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    """Build nested dicts from bracket keys like PHP: `a[b][]=1` appends, `a[0]=x` gives key "0"."""
+    """Build nested dicts from bracket keys like PHP: `a[b][]=1` appends, `a[0]=x` gives key "0".
+
+    Keys nested deeper than `MAX_NESTING` are dropped, as PHP drops them.
+    """
     root: dict[str, Any] = {}
+    next_index: dict[int, tuple[dict[str, Any], int]] = {}  # id(node) → (node kept alive, next `[]` index)
     for raw_key, value in pairs:
         base, _, rest = raw_key.partition("[")
         if not base:
@@ -62,13 +70,18 @@ def decode_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
         path = [base]
         if rest:
             path.extend(_KEY_RE.findall("[" + rest))
+        if len(path) > MAX_NESTING + 1:
+            continue
         node: Any = root
         for i, part in enumerate(path):
             last = i == len(path) - 1
             if isinstance(node, list):
                 node = _list_to_dict(node)
             if part == "":
-                part = str(_next_index(node))
+                part = str(next_index.get(id(node), (node, 0))[1])
+            if _INDEX_RE.match(part):
+                known = next_index.get(id(node), (node, 0))[1]
+                next_index[id(node)] = (node, max(known, int(part) + 1))
             if last:
                 node[part] = value
             else:
@@ -83,11 +96,6 @@ def decode_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
 def decode(query: str) -> dict[str, Any]:
     """Parse a PHP-style query string into nested dicts; maps whose keys are 0..n-1 become lists."""
     return decode_pairs(parse_qsl(query, keep_blank_values=True))
-
-
-def _next_index(node: dict[str, Any]) -> int:
-    ints = [int(k) for k in node if k.isdigit()]
-    return max(ints) + 1 if ints else 0
 
 
 def _list_to_dict(node: list[Any]) -> dict[str, Any]:

@@ -85,8 +85,9 @@ def build_app(portal: Portal) -> Starlette:
             ctx = _authenticate(portal, route, params, method)
             if route.v3:
                 return await handle_v3(portal, ctx, request, params, raw_body, start, perf0)
-            drop_fault = portal.faults.take(method, ("drop_after_commit",))
             answer, processing, sleep = portal.invoke(ctx, params)
+            # taken after a successful call, so a drop counts only when the write really happened
+            drop_fault = portal.faults.take(method, ("drop_after_commit",))
         except ApiError as exc:
             stats.errors += 1
             if route.v3:

@@ -61,7 +61,7 @@ async def read_params(request: Request, *, json_only: bool = False) -> tuple[dic
             raise BadBody("form bodies are not accepted by REST 3.0")
         try:
             data = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested past what the parser follows
             if json_only or ctype == "application/json":
                 raise BadBody(str(exc)) from exc
             data = None

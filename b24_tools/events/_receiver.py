@@ -51,7 +51,7 @@ __all__ = [
 
 MAX_BODY = 1_000_000
 MAX_DEPTH = 32  # nesting levels of a body (PHP's max_input_nesting_level is 64; Bitrix24 events use about 4)
-MAX_FIELDS = 10_000
+MAX_FIELDS = 2_000  # Bitrix24 events carry a few dozen; PHP allows 1,000 (max_input_vars)
 
 
 class BodyError(ValueError):
@@ -199,7 +199,10 @@ def parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
     for key, _ in pairs:
         if key.count("[") >= MAX_DEPTH:
             raise BodyError(f"body nests deeper than {MAX_DEPTH} levels")
-    return decode_pairs(pairs)
+    form = decode_pairs(pairs)
+    if not isinstance(form, dict):  # `0=a&1=b` decodes to a list, as PHP's parse_str would
+        raise BodyError("body must be a form of named fields")
+    return form
 
 
 async def read_capped(request: Request, limit: int = MAX_BODY) -> bytes | None:

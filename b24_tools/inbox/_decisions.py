@@ -165,7 +165,7 @@ class DecisionsMixin(InboxCore):
                 new = json.loads(raw)
                 if not isinstance(new, dict):
                     raise ValueError("the parameters must be a JSON object")
-            except (json.JSONDecodeError, ValueError) as exc:
+            except (json.JSONDecodeError, ValueError, RecursionError) as exc:
                 errors.append(f"Parameters are not a valid JSON object: {exc}")
                 ctx = self.edit_context(plan, mode, {}, None, errors)
                 ctx["raw_json"] = raw
@@ -233,7 +233,7 @@ class DecisionsMixin(InboxCore):
             new = json.loads(str(form.get("params_json") or ""))
             if not isinstance(new, dict):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past what the parser follows
             return self.render(
                 request,
                 "error.html",

@@ -199,6 +199,8 @@ def _convert(f: FormField, raw: str) -> Any:
             return json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except RecursionError:
+            raise ValueError("is nested too deeply") from None
     return raw
 
 

@@ -95,7 +95,7 @@ def test_a_streamed_body_over_the_cap_through_a_client_is_413(parts) -> None:
         ("not UTF-8", FORM[1], b"event=\xff\xfe&auth[application_token]=x"),
         ("broken JSON", "application/json", b'{"event": '),
         ("a JSON list", "application/json", b"[1, 2, 3]"),
-        ("too many fields", FORM[1], b"&".join(b"f%d=1" % i for i in range(20_000))),
+        ("too many fields", FORM[1], b"&".join(b"f%d=1" % i for i in range(5_000))),
     ],
 )
 def test_unparseable_bodies_are_400_with_an_audit_line(parts, name, content_type, body) -> None:
