@@ -452,55 +452,90 @@ def _lead_id(result: Any) -> int:
 
 
 def _table(reports: list[dict[str, Any]]) -> str:
-    rows = [
-        "| backend | writes | workers | time | writes/s | faults injected | recoveries | leads | duplicates | plans (final) | audit events | load (1/5/15 min) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    """Three tables: the run per backend, faults injected by kind, recoveries by kind."""
+    cols = [r["backend"] for r in reports]
+    head = "| | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols)
+    lines = [
+        "| backend | writes | workers | wall time | writes/s | leads in the portal | duplicates | plans by final state | audit events | load (1/5/15 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in reports:
-        faults = "; ".join(f"{k}: {v}" for k, v in sorted(r["faults"].items()))
-        c = r["worker_counters"]
-        rec = {
-            "reconciled/resent by the engine": r["audit_by_kind"].get("reconcile", 0),
-            "client re-sends (503, refresh)": c.get("client_retries", 0),
-            "new tokens picked up (refreshed or shared)": c.get("token_renewals_seen", 0),
-            "parked then resolved": c.get("parked_resolved_found", 0) + c.get("parked_resolved_absent", 0),
-            "failed then resubmitted": c.get("failed_then_resubmitted", 0),
-            "resumed after kill -9": c.get("resumed_after_kill", 0),
-        }
-        recoveries = "; ".join(f"{k}: {v}" for k, v in rec.items())
-        statuses = ", ".join(f"{k} {v}" for k, v in sorted(r["plan_statuses"].items()))
+        statuses = ", ".join(f"{k} {v:,}" for k, v in sorted(r["plan_statuses"].items()))
         load = "/".join(f"{x:.1f}" for x in r["load"])
-        rows.append(
+        lines.append(
             f"| {r['backend']} | {r['writes']:,} | {r['workers']} | {r['seconds']} s | {r['writes_per_second']} | "
-            f"{faults} | {recoveries} | {r['leads']:,} | {r['duplicates']} | {statuses} | {r['audit_events']:,} | {load} |"
+            f"{r['leads']:,} | {r['duplicates']} | {statuses} | {r['audit_events']:,} | {load} |"
         )
-    return "\n".join(rows)
+    kinds = sorted({k for r in reports for k in r["faults"]})
+    lines += ["", "Faults injected, by kind:", "", head]
+    lines += [f"| {k} | " + " | ".join(str(r["faults"].get(k, 0)) for r in reports) + " |" for k in kinds]
+    lines.append(
+        "| share of writes that met a fault | "
+        + " | ".join(f"{r['fault_share']:.1%}" for r in reports)
+        + " |"
+    )
+
+    def recoveries(r: dict[str, Any]) -> dict[str, int]:
+        c, audit = r["worker_counters"], r["audit_by_kind"]
+        return {
+            "answers lost or refused mid-write, settled by looking the lead up by its origin marker (audit `reconcile`: a 500 → absent, a drop → found, the killed plan → found)": audit.get(
+                "reconcile", 0
+            ),
+            "audit `retry` lines (a write proven absent sent once more, or the client re-sending after a 503)": audit.get(
+                "retry", 0
+            ),
+            "requests re-sent by the client after 503": c.get("client_retries", 0),
+            "token refreshes (the other workers took the new pair from the shared token file)": c.get(
+                "token_refreshes", 0
+            ),
+            "plans parked after two proven-absent 500s, resolved by the reviewer and resubmitted": c.get(
+                "parked_resolved_found", 0
+            )
+            + c.get("parked_resolved_absent", 0),
+            "plans of the killed worker finished by its replacement": c.get("resumed_after_kill", 0),
+            "records the replacement found already written (ledger replay)": c.get("replayed", 0),
+        }
+
+    rec = [recoveries(r) for r in reports]
+    lines += ["", "Recoveries, by kind:", "", head]
+    lines += [f"| {k} | " + " | ".join(str(x[k]) for x in rec) + " |" for k in rec[0]] if rec else []
+    return "\n".join(lines)
 
 
 def _section(reports: list[dict[str, Any]]) -> str:
     """The report section (bench/results/soak.md, included in BENCHMARKS.md by bench/report.py)."""
     import platform
-    import subprocess as sp
 
-    commit = sp.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent
-    ).stdout
-    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    first = reports[0] if reports else {}
     lines = [
-        f"Run {when} at commit `{commit.strip() or '?'}` by `make soak` (`bench/soak.py`) on {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}; the machine was shared (load averages in the table). Every check "
-        "below passed; a failed check stops the run.",
+        f"Run {first.get('finished', '?')} from a fresh clone at commit `{first.get('commit', '?')}` "
+        f"(`python bench/soak.py --results bench/results`, what `make soak` runs) on {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, one backend after the other. The machine was shared with other "
+        "work (load averages below), so the throughput is a floor, not a benchmark. Every check passed; a failed "
+        "check stops the run.",
         "",
         _table(reports),
         "",
         "Checked after every process stopped: exactly N leads with the run's titles and no duplicate title or "
-        "origin marker in the portal; every plan executed, failed (a refused attempt that was resubmitted) or "
-        "rejected — none pending, approved, executing or unknown; each idempotency key done in the ledger with the "
-        "ID of the lead the portal holds, and executed by one plan only; one audit proof (`result` ok, `reconcile` "
-        "found, or a reviewer's `resolve`) per executed plan and a decision line for each.",
+        "origin marker in the portal; every plan executed, or failed and resubmitted — none pending, approved, "
+        "executing or unknown; each idempotency key done in the ledger with the ID of the lead the portal holds, "
+        "executed by one plan only; one audit proof (`result` ok, `reconcile` found, or a reviewer's `resolve`) "
+        "per executed plan, and a decision line for each. The two backends met the same faults (the emulator's "
+        "fault generator is seeded).",
         "",
     ]
     return "\n".join(lines)
+
+
+def _stamp(report: dict[str, Any]) -> dict[str, Any]:
+    import subprocess as sp
+
+    commit = sp.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE.parent)
+    return {
+        **report,
+        "commit": commit.stdout.strip() or "?",
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,10 +546,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.10)
     parser.add_argument("--no-kill", action="store_true", help="skip the kill -9 of a worker")
     parser.add_argument("--results", type=Path, help="write soak.json and soak.md (the report section) here")
+    parser.add_argument("--render", type=Path, help="only re-render soak.md from this soak.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+    if args.render:
+        reports = json.loads(args.render.read_text(encoding="utf-8"))
+        args.render.with_suffix(".md").write_text(_section(reports), encoding="utf-8")
         return 0
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     reports = []
@@ -530,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
             kill=not args.no_kill,
         )
         print(json.dumps(report, default=str), file=sys.stderr, flush=True)
-        reports.append(report)
+        reports.append(_stamp(report))
     if args.results:
         args.results.mkdir(parents=True, exist_ok=True)
         (args.results / "soak.json").write_text(

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import soak  # noqa: E402
 
-WRITES = int(os.environ.get("B24_SOAK_SHORT_WRITES", "80"))
+WRITES = int(os.environ.get("B24_SOAK_SHORT_WRITES", "120"))
 
 
 def _need_postgres() -> None:
