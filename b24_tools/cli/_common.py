@@ -158,11 +158,29 @@ def parse_json_option(raw: str | None, *, name: str = "--params", default: Any =
         except OSError as exc:
             fail(f"Error: cannot read {name} file {src!r}: {exc.strerror or exc}")
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         fail(f"Error: Invalid JSON in {name}: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
         fail(f"Error: Invalid JSON in {name}: nested too deeply")
+    if not _nesting_within(value, MAX_PARAMS_DEPTH):
+        fail(f"Error: {name} nests deeper than {MAX_PARAMS_DEPTH} levels; Bitrix24 parameters need a few")
+    return value
+
+
+MAX_PARAMS_DEPTH = 32
+
+
+def _nesting_within(value: Any, limit: int) -> bool:
+    """Whether nested objects/arrays stay within `limit` levels (iterative: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > limit:
+                return False
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return True
 
 
 def validate_method_name(method: str) -> str:

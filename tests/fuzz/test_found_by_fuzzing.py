@@ -22,6 +22,15 @@ def test_cli_params_nested_past_the_parser_is_a_usage_error() -> None:
     assert exc.value.code == 2 and "nested too deeply" in exc.value.message
 
 
+def test_cli_params_nested_deeper_than_parameters_go_is_a_usage_error() -> None:
+    """Found by fuzzing `b24 call crm.lead.list --params` with 254 levels: the read ran, then its audit line
+    failed to serialize (exit 1, "Internal error"). Now refused before any call, exit 2."""
+    with pytest.raises(CliFail) as exc:
+        parse_json_option('{"a":' * 254 + "1" + "}" * 254)
+    assert exc.value.code == 2 and "nests deeper than 32 levels" in exc.value.message
+    assert parse_json_option('{"a":' * 31 + "1" + "}" * 31)
+
+
 def test_a_query_nested_thousands_deep_is_dropped_as_php_drops_it() -> None:
     assert decode("a" + "[x]" * 5000 + "=1&b=2") == {"b": "2"}
     assert decode("a" + "[x]" * (MAX_NESTING - 1) + "=1")["a"]  # within PHP's limit: kept
