@@ -82,7 +82,7 @@ def plan_batch(
     where = {name: (ci, pos) for ci, chunk in enumerate(chunks) for pos, (name, _, _) in enumerate(chunk)}
     for ci, chunk in enumerate(chunks):
         for pos, (name, method, cmd) in enumerate(chunk):
-            for ref in _REF_RE.findall(unquote(cmd)):
+            for ref in _REF_RE.findall(unquote(cmd)) if "result" in cmd else ():
                 target = where.get(ref)
                 if target is None:
                     raise B24ValidationError(

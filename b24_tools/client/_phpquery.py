@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -51,9 +52,23 @@ def _flatten_value(name: str, value: Any) -> list[tuple[str, str]]:
     return [(name, str(value))]
 
 
+# What quote(safe="") leaves as it is (RFC 3986 unreserved): such strings need no quoting at all.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+@lru_cache(maxsize=4096)
+def _quote_key(key: str) -> str:
+    """Keys repeat across the records of a bulk call (`fields[TITLE]`): quote each spelling once."""
+    return quote(key, safe="")
+
+
+def _quote_value(value: str) -> str:
+    return value if _UNRESERVED.fullmatch(value) else quote(value, safe="")
+
+
 def encode(params: Mapping[str, Any]) -> str:
     """`{"filter": {">ID": 5}, "select": ["ID"]}` → `filter%5B%3EID%5D=5&select%5B0%5D=ID` (RFC 3986 quoting)."""
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in flatten(params))
+    return "&".join(f"{_quote_key(k)}={_quote_value(v)}" for k, v in flatten(params))
 
 
 def decode_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
