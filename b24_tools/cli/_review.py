@@ -71,18 +71,27 @@ def _reviewer(name: str | None) -> str:
 
 
 @contextmanager
-def _approvals(*, client: bool = False, emulator: bool = False) -> Iterator[Any]:
+def _approvals(*, client: bool = False, emulator: bool = False, executes: str | None = None) -> Iterator[Any]:
+    """The store, with the portal client built on first use (deciding an agent's plan may only record it).
+
+    `executes`: the plan about to be decided. When it would run here (not an agent's), the client is built
+    before the decision is recorded, so a missing B24_WEBHOOK_URL is one line naming it and the plan stays
+    pending, instead of an approved plan that never ran.
+    """
     from ..approval import Approvals
     from ..approval._audit import audit_context
 
     settings = load_settings()
-    # the portal client is built on first use: deciding an agent's plan may only record the decision
     built = (
         build_client(settings, emulator=True) if emulator else (_LazyCliClient(settings) if client else None)
     )
     try:
         # a write decided here leaves its row in the reference's audit file too, as one run by `b24 call`
         with audit_context(mirror=settings.audit_file), Approvals.open(settings, client=built) as approvals:
+            if executes is not None and isinstance(built, _LazyCliClient):
+                plan = approvals.get_plan(executes)
+                if plan is not None and plan.status == "pending" and plan.runner != "agent":
+                    built.connect()
             yield approvals
     finally:
         if built is not None and hasattr(built, "close"):
@@ -95,12 +104,15 @@ class _LazyCliClient:
     def __init__(self, settings: Any) -> None:
         self._settings, self._client = settings, None
 
+    def connect(self) -> Any:
+        if self._client is None:
+            self._client = build_client(self._settings)
+        return self._client
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        if self._client is None:
-            self._client = build_client(self._settings)
-        return getattr(self._client, name)
+        return getattr(self.connect(), name)
 
     def close(self) -> None:
         if self._client is not None and hasattr(self._client, "close"):
@@ -258,9 +270,12 @@ def review_show(plan_id: str, json_: bool = _JSON) -> None:
 def review_approve(
     plan_id: str, reviewer: str | None = _REVIEWER, emulator: bool = _EMU, json_: bool = _JSON
 ) -> None:
-    """Approve a plan: it executes exactly once, here and now."""
+    """Approve a plan: it executes exactly once, here and now (needs B24_WEBHOOK_URL, or --emulator)."""
     as_json = want_json(json_)
-    with handle_errors(as_json=as_json), _approvals(client=True, emulator=emulator) as approvals:
+    with (
+        handle_errors(as_json=as_json),
+        _approvals(client=True, emulator=emulator, executes=plan_id) as approvals,
+    ):
         plan = None if as_json else approvals.get_plan(plan_id)
         if plan is not None and plan.kind == "bulk" and plan.status == "pending":
             from ._progress import bulk_progress_bar
@@ -281,11 +296,12 @@ def review_edit(
     emulator: bool = _EMU,
     json_: bool = _JSON,
 ) -> None:
-    """Replace a plan's params (validated and policy-checked again), then execute it."""
+    """Replace a plan's params (validated and policy-checked again), then execute it, as approve does
+    (needs B24_WEBHOOK_URL, or --emulator)."""
     as_json = want_json(json_)
     with handle_errors(as_json=as_json):
         new_params = parse_json_option(params)
-        with _approvals(client=True, emulator=emulator) as approvals:
+        with _approvals(client=True, emulator=emulator, executes=plan_id) as approvals:
             res = approvals.edit(plan_id, new_params, reviewer=_reviewer(reviewer))
     _finish(res, as_json)
 

@@ -512,20 +512,40 @@ def run_demo(
         n = approvals.audit.export(run_dir / "audit.jsonl")
         summary["audit_events"] = n
     summary["seconds"] = round(time.monotonic() - t0, 2)
-    env = f"B24_SQLITE_PATH={run_dir / 'b24.sqlite'}"
+    env = f"B24_SQLITE_PATH={run_dir / 'b24.sqlite'} {b24_command()}"
     out.p(f"\nAudit exported to {run_dir / 'audit.jsonl'} ({n} lines). Inspect it with:")
-    out.p(f"  [bold]{env} b24 audit tail[/]")
-    out.p(f"  [bold]{env} b24 review list --status executed[/]")
+    out.p(f"  [bold]{env} audit tail[/]")
+    out.p(f"  [bold]{env} review list --status executed[/]")
     out.p(f"done in {summary['seconds']} s")
     client.close()
     return summary
 
 
+def b24_command() -> str:
+    """`b24` as the reader can type it here: bare when it is on PATH, else this environment's script
+    (`.venv/bin/b24` when the environment lives under the current directory)."""
+    import shutil
+
+    script = Path(sys.executable).parent / "b24"
+    found = shutil.which("b24")
+    if not script.exists() or (found is not None and Path(found).absolute() == script.absolute()):
+        return "b24"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def main(*, keep: bool = False) -> int:
+    from .._errors import B24Error
+
     try:
         run_demo(keep=keep)
     except KeyboardInterrupt:
         return 130
+    except B24Error as exc:  # a bad setting (e.g. B24_ENCRYPTION_KEY): one line naming it, no traceback
+        print(f"demo stopped: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
